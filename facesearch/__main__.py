@@ -1,0 +1,5 @@
+import sys
+
+from facesearch.cli import main
+
+sys.exit(main())

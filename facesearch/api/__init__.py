@@ -1,0 +1,1 @@
+"""The search API: the only thing the browser talks to (see docs/api.md)."""

@@ -1,0 +1,44 @@
+"""The search API application: routers, error shape, and the built page at `/`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from facesearch.api.backend import Backend
+from facesearch.api.routes import health, people, search
+from facesearch.http import install_error_handlers
+from facesearch.settings import get_settings
+
+PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>facesearch</title>
+<h1>facesearch</h1><p>The page is not built. Run <code>bash start.sh</code>, or use the API under
+<a href="/docs">/docs</a>.</p>"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.backend = Backend(get_settings())
+    yield
+    app.state.backend.close()
+
+
+def mount_page(app: FastAPI, dist: Path) -> None:
+    """Serve the built frontend at `/`, or a short page saying it is not built."""
+    if (dist / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=dist, html=True), name="page")
+    else:
+        app.get("/", include_in_schema=False)(lambda: HTMLResponse(PLACEHOLDER))
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="facesearch", lifespan=lifespan)
+    install_error_handlers(app)
+    for router in (health.router, search.router, people.router, people.photos_router):
+        app.include_router(router)
+    mount_page(app, get_settings().frontend_dir)
+    return app

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter
+
+from facesearch.api.backend import BackendDep
+from facesearch.errors import NotReady
+
+router = APIRouter(prefix="/api", tags=["health"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process runs."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(backend: BackendDep) -> dict[str, str]:
+    """Weaviate and the face vectorizer answer."""
+    backend.collection()
+    url = f"{backend.settings.vectorizer_url}/.well-known/ready"
+    try:
+        httpx.get(url, timeout=2).raise_for_status()
+    except httpx.HTTPError as e:
+        raise NotReady(f"The face vectorizer is not ready at {backend.settings.vectorizer_url}.") from e
+    return {"status": "ready"}
+
+
+@router.get("/config")
+def config(backend: BackendDep) -> dict[str, float | int]:
+    """What the page needs to know: threshold (certainty 0..1), upload limit (MB), result limits."""
+    s = backend.settings
+    return {"threshold": s.threshold, "max_upload_mb": s.max_upload_mb, "default_limit": s.default_limit, "max_limit": s.max_limit}

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from weaviate.collections import Collection
+
+from facesearch import store
+from facesearch.api.backend import Backend, BackendDep, CollectionDep
+from facesearch.api.schemas import EnrollOut, PeopleOut, PersonOut, SkippedOut, people_of
+from facesearch.api.uploads import read_upload
+from facesearch.errors import NotFound
+from facesearch.importer import enroll
+from facesearch.importer.sync import ImportReport
+
+router = APIRouter(prefix="/api/people", tags=["people"])
+
+
+def read_all(backend: Backend, photos: list[UploadFile]) -> list[tuple[str | None, bytes]]:
+    """Every upload checked (size, type) before anything is written."""
+    return [(p.filename, read_upload(p, backend.settings.max_upload_mb)) for p in photos]
+
+
+def answer(collection: Collection, person_id: str, report: ImportReport) -> EnrollOut:
+    people = people_of(store.faces_of(collection, person_id))
+    person = people[0] if people else PersonOut(id=person_id, name=person_id, photo_count=0, photos=[])
+    return EnrollOut(
+        person=person,
+        imported=[p.name for p in report.imported],
+        skipped=[SkippedOut(filename=p.name, reason=r) for p, r in report.skipped],
+    )
+
+
+@router.get("")
+def list_people(collection: CollectionDep) -> PeopleOut:
+    """Everyone enrolled, by name."""
+    return PeopleOut(people=people_of(list(store.all_faces(collection))))
+
+
+@router.post("", status_code=201)
+def create_person(
+    backend: BackendDep, collection: CollectionDep, name: str = Form(...), photos: list[UploadFile] = File(...)
+) -> EnrollOut:
+    """Enroll a new person from a name and photos."""
+    uploads = read_all(backend, photos)
+    with backend.write_lock:
+        report = enroll.enroll(collection, backend.settings.images_dir, name, uploads)
+    return answer(collection, enroll.person_id_for(name), report)
+
+
+@router.post("/{person_id}/photos")
+def add_photos(
+    person_id: str, backend: BackendDep, collection: CollectionDep, photos: list[UploadFile] = File(...)
+) -> EnrollOut:
+    """Add photos to a person."""
+    folder = enroll.person_folder(backend.settings.images_dir, person_id)
+    uploads = read_all(backend, photos)
+    with backend.write_lock:
+        report = enroll.add_photos(collection, folder, uploads)
+    return answer(collection, person_id, report)
+
+
+@router.delete("/{person_id}/photos/{photo_id}", status_code=204)
+def remove_photo(person_id: str, photo_id: str, backend: BackendDep, collection: CollectionDep) -> Response:
+    """Remove one photo (and the person with their last one)."""
+    with backend.write_lock:
+        enroll.remove_photo(collection, enroll.person_folder(backend.settings.images_dir, person_id), photo_id)
+    return Response(status_code=204)
+
+
+@router.delete("/{person_id}", status_code=204)
+def remove_person(person_id: str, backend: BackendDep, collection: CollectionDep) -> Response:
+    """Remove a person and all their photos."""
+    with backend.write_lock:
+        enroll.remove_person(collection, enroll.person_folder(backend.settings.images_dir, person_id))
+    return Response(status_code=204)
+
+
+photos_router = APIRouter(prefix="/api/photos", tags=["photos"])
+
+
+@photos_router.get("/{photo_id}")
+def photo(photo_id: str, collection: CollectionDep) -> Response:
+    """The enrolled face's JPEG crop."""
+    try:
+        data = store.face_image(collection, str(uuid.UUID(photo_id)))
+    except ValueError:
+        data = None
+    if data is None:
+        raise NotFound(f"There is no photo '{photo_id}'.")
+    return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "max-age=60"})

@@ -1,0 +1,116 @@
+"""JSON bodies of the API's answers (docs/api.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from facesearch import store
+from facesearch.search import SearchResult
+
+
+class BoxOut(BaseModel):
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+class MatchOut(BaseModel):
+    person_id: str
+    name: str
+    photo_id: str
+    filename: str
+    certainty: float
+    photo_url: str
+
+    @classmethod
+    def of(cls, candidate: store.Candidate) -> MatchOut:
+        face = candidate.face
+        return cls(
+            person_id=face.person_id,
+            name=face.name,
+            photo_id=face.id,
+            filename=face.filename,
+            certainty=round(candidate.certainty, 4),
+            photo_url=f"/api/photos/{face.id}",
+        )
+
+
+class CandidateOut(MatchOut):
+    accepted: bool
+
+
+class FaceOut(BaseModel):
+    index: int
+    box: BoxOut
+    match: MatchOut | None
+    candidates: list[CandidateOut]
+
+
+class SearchOut(BaseModel):
+    width: int
+    height: int
+    faces: list[FaceOut]
+
+    @classmethod
+    def of(cls, result: SearchResult, threshold: float) -> SearchOut:
+        faces = [
+            FaceOut(
+                index=f.index,
+                box=BoxOut(**f.box.to_json()),
+                match=MatchOut.of(f.match) if f.match else None,
+                candidates=[
+                    CandidateOut(**MatchOut.of(c).model_dump(), accepted=c.certainty >= threshold) for c in f.candidates
+                ],
+            )
+            for f in result.faces
+        ]
+        return cls(width=result.width, height=result.height, faces=faces)
+
+
+class PhotoOut(BaseModel):
+    id: str
+    filename: str
+    photo_url: str
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    photo_count: int
+    photos: list[PhotoOut]
+
+
+class PeopleOut(BaseModel):
+    people: list[PersonOut]
+
+
+class SkippedOut(BaseModel):
+    filename: str
+    reason: str
+
+
+class EnrollOut(BaseModel):
+    person: PersonOut
+    imported: list[str]
+    skipped: list[SkippedOut]
+
+
+def people_of(faces: list[store.StoredFace]) -> list[PersonOut]:
+    """Faces grouped by person, people sorted by name and photos by filename."""
+    grouped: dict[str, list[store.StoredFace]] = {}
+    for face in faces:
+        grouped.setdefault(face.person_id, []).append(face)
+    people = [
+        PersonOut(
+            id=pid,
+            name=group[0].name,
+            photo_count=len(group),
+            photos=[
+                PhotoOut(id=f.id, filename=f.filename, photo_url=f"/api/photos/{f.id}")
+                for f in sorted(group, key=lambda f: f.filename)
+            ],
+        )
+        for pid, group in grouped.items()
+    ]
+    return sorted(people, key=lambda p: (p.name.lower(), p.id))

@@ -1,0 +1,53 @@
+"""The project's one error shape: `{"error": "<sentence>", "code": "<code>"}` with a non-2xx status.
+
+Weaviate's img2vec-neural module reads the `error` field of the vectorizer's answers, so the
+vectorizer, the search API and the command line all speak this shape.
+"""
+
+from __future__ import annotations
+
+
+class FaceSearchError(Exception):
+    """Base of every error a user may see. `message` is a sentence; `code` and `status` are for programs."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_json(self) -> dict[str, str]:
+        return {"error": self.message, "code": self.code}
+
+
+class BadRequest(FaceSearchError):
+    code, status = "bad_request", 400
+
+
+class NotFound(FaceSearchError):
+    code, status = "not_found", 404
+
+
+class Conflict(FaceSearchError):
+    code, status = "conflict", 409
+
+
+class TooLarge(FaceSearchError):
+    code, status = "too_large", 413
+
+
+class UnsupportedImage(FaceSearchError):
+    code, status = "unsupported_type", 415
+
+
+class BadImage(FaceSearchError):
+    code, status = "bad_image", 422
+
+
+class NoFace(FaceSearchError):
+    code, status = "no_face", 422
+
+
+class NotReady(FaceSearchError):
+    code, status = "not_ready", 503

@@ -1,0 +1,72 @@
+"""Photos in and out: decode with EXIF orientation, crop around a face, encode as JPEG.
+
+Images are numpy arrays shaped (height, width, 3), dtype uint8, channels in RGB order.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from facesearch.errors import BadImage, UnsupportedImage
+from facesearch.face.box import Box
+
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+"""Pillow format name -> MIME type, for every format we accept."""
+
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def load_image(data: bytes) -> np.ndarray:
+    """Decode JPEG, PNG or WebP bytes into an RGB array with the EXIF orientation applied.
+
+    Raises UnsupportedImage for other formats and BadImage for files that do not decode.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.format not in FORMATS:
+                raise UnsupportedImage(
+                    f"This file is {im.format or 'not an image'}; use a JPEG, PNG or WebP photo."
+                )
+            im = ImageOps.exif_transpose(im)
+            return np.asarray(im.convert("RGB"))
+    except UnidentifiedImageError as e:
+        raise UnsupportedImage("This file is not an image; use a JPEG, PNG or WebP photo.") from e
+    except (OSError, ValueError, Image.DecompressionBombError) as e:
+        raise BadImage(f"The image could not be read ({e}).") from e
+
+
+def crop_face(image: np.ndarray, box: Box, margin: float = 0.5, size: int = 400) -> np.ndarray:
+    """Cut the face out with `margin` (a fraction of the box's size) on every side.
+
+    The crop is resized so its longer side is `size` pixels, which puts a face of about
+    size / (1 + 2 * margin) pixels in the middle: large enough for the detector to find again.
+    """
+    height, width = image.shape[:2]
+    grown = box.grow(margin).clip(width, height)
+    crop = Image.fromarray(image[grown.top : grown.bottom, grown.left : grown.right])
+    scale = size / max(crop.size)
+    crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.LANCZOS)
+    return np.asarray(crop)
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    """Encode an RGB array as JPEG bytes."""
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    """Shrink the image so its longer side is at most `long_side` pixels.
+
+    Returns the image and the factor from its coordinates back to the original's (>= 1).
+    """
+    height, width = image.shape[:2]
+    factor = max(height, width) / long_side
+    if factor <= 1:
+        return image, 1.0
+    small = Image.fromarray(image).resize((round(width / factor), round(height / factor)), Image.BILINEAR)
+    return np.asarray(small), factor

@@ -1,0 +1,67 @@
+"""`python -m facesearch import`: progress while it works, then what changed and a summary."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.progress import Progress
+
+from facesearch import store
+from facesearch.importer.scan import scan_images
+from facesearch.importer.sync import ImportReport, import_people
+from facesearch.settings import Settings
+
+OnPhoto = Callable[[Path, int, int], None]
+
+
+def shown(path: Path) -> str:
+    """The path relative to the current folder when it is inside it."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+@contextmanager
+def progress_reporter() -> Iterator[OnPhoto]:
+    """A progress bar on a terminal, plain lines otherwise (logs, CI)."""
+    if not sys.stdout.isatty():
+        yield lambda path, done, total: print(f"[{done}/{total}] {shown(path)}", flush=True)
+        return
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Importing faces", total=None)
+        yield lambda path, done, total: bar.update(task, completed=done, total=total)
+
+
+def print_report(report: ImportReport, root: Path) -> None:
+    for note in report.notes:
+        print(f"note: {note}")
+    for path in report.updated:
+        print(f"updated: {shown(path)}")
+    for key in report.removed:
+        print(f"removed: {shown(root / key)} (no longer on disk)")
+    for path, reason in report.skipped:
+        print(f"skipped: {shown(path)}: {reason}")
+    print(report.summary(), end="")
+    reasons = Counter(reason for _, reason in report.skipped)
+    print(" (" + "; ".join(f"{n} x {r}" for r, n in reasons.items()) + ")" if reasons else "")
+
+
+def run_import(settings: Settings, images_dir: Path) -> int:
+    """Import every person folder under `images_dir` into Weaviate; 1 when the folder is missing."""
+    if not images_dir.is_dir():
+        print(f"error: {images_dir} is not a folder", file=sys.stderr)
+        return 1
+    people = scan_images(images_dir)
+    client = store.connect(settings)
+    try:
+        collection = store.ensure_collection(client, settings.collection)
+        with progress_reporter() as on_photo:
+            report = import_people(
+                collection, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
+            )
+    finally:
+        client.close()
+    print_report(report, images_dir)
+    return 0

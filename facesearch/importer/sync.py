@@ -1,0 +1,160 @@
+"""Make Weaviate match the disk: add new photos, replace changed ones, delete removed ones."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from weaviate.classes.query import Filter
+from weaviate.collections import Collection
+
+from facesearch import store
+from facesearch.importer import prepare as prep
+from facesearch.importer.scan import Person, Photo
+
+VECTORIZER_STATUS = {
+    400: "The face vectorizer could not read the image.",
+    415: "The face vectorizer does not accept this image type.",
+    422: "The face vectorizer found no face in the crop around the face.",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import did. Paths are as on disk; reasons are sentences."""
+
+    imported: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"imported {len(self.imported)}, unchanged {len(self.unchanged)}, updated {len(self.updated)}, "
+            f"removed {len(self.removed)}, skipped {len(self.skipped)}"
+        )
+
+
+@dataclass
+class Plan:
+    add: list[Photo] = field(default_factory=list)
+    replace: list[Photo] = field(default_factory=list)
+    keep: list[Photo] = field(default_factory=list)
+    rename: dict[str, str] = field(default_factory=dict)
+    """face id -> new display name, for kept faces whose person's name changed."""
+    delete: dict[str, str] = field(default_factory=dict)
+    """face id -> "person_id/filename", for faces whose photo is gone."""
+
+
+def make_plan(people: list[Person], stored: Iterable[store.StoredFace]) -> Plan:
+    """Compare disk and Weaviate by (person id, filename) and by content hash."""
+    plan = Plan()
+    by_key = {(f.person_id, f.filename): f for f in stored}
+    for person in people:
+        for photo in person.photos:
+            face = by_key.pop((photo.person_id, photo.filename), None)
+            if face is None:
+                plan.add.append(photo)
+            elif face.sha256 != photo.sha256:
+                plan.replace.append(photo)
+            else:
+                plan.keep.append(photo)
+                if face.name != person.name:
+                    plan.rename[face.id] = person.name
+    plan.delete = {f.id: f"{f.person_id}/{f.filename}" for f in by_key.values()}
+    return plan
+
+
+def prepare_all(paths: list[Path], workers: int, detector: str) -> Iterator[prep.Prepared]:
+    """Face crops of the photos, in order; in worker processes when workers > 1."""
+    if workers <= 1 or len(paths) < 2:
+        prep.init_worker(detector)
+        yield from map(prep.prepare, paths)
+        return
+    with ProcessPoolExecutor(workers, initializer=prep.init_worker, initargs=(detector,)) as pool:
+        yield from pool.map(prep.prepare, paths, chunksize=4)
+
+
+def vectorizer_reason(message: str) -> str:
+    """A sentence for a failed object from Weaviate's message (which carries only the status)."""
+    match = re.search(r"fail with status (\d+)", message)
+    if match and int(match.group(1)) in VECTORIZER_STATUS:
+        return VECTORIZER_STATUS[int(match.group(1))]
+    return f"Weaviate refused the face: {message}"
+
+
+def write_faces(
+    collection: Collection, ready: list[tuple[Photo, str, prep.Prepared]]
+) -> dict[str, str]:
+    """Insert (or replace) faces in one batch; returns face id -> reason for those that failed."""
+    with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
+        for photo, name, done in ready:
+            assert done.crop is not None and done.box is not None
+            properties = {
+                "filename": photo.filename,
+                "name": name,
+                "person_id": photo.person_id,
+                "sha256": photo.sha256,
+                "box": [done.box.left, done.box.top, done.box.right, done.box.bottom],
+                "image": base64.b64encode(done.crop).decode(),
+            }
+            batch.add_object(properties=properties, uuid=store.object_id(photo.person_id, photo.filename))
+    return {str(e.object_.uuid): vectorizer_reason(e.message) for e in collection.batch.failed_objects}
+
+
+def import_people(
+    collection: Collection,
+    people: list[Person],
+    *,
+    only: set[str] | None = None,
+    workers: int = 1,
+    detector: str = "hog",
+    on_photo: Callable[[Path, int, int], None] | None = None,
+) -> ImportReport:
+    """Sync Weaviate with `people`; with `only`, just those person ids (others are left alone).
+
+    `on_photo(path, done, total)` is called after each photo that needed work.
+    """
+    stored = [f for f in store.all_faces(collection) if only is None or f.person_id in only]
+    plan = make_plan(people, stored)
+    report = ImportReport(unchanged=[p.path for p in plan.keep])
+    report.notes = [f"{p.folder.name} has no name.txt; using the name '{p.name}'." for p in people if not p.named_by_file]
+    names = {p.id: p.name for p in people}
+    todo = plan.add + plan.replace
+    ready: list[tuple[Photo, str, prep.Prepared]] = []
+    failed: dict[Photo, str] = {}
+    for n, (photo, done) in enumerate(zip(todo, prepare_all([p.path for p in todo], workers, detector)), 1):
+        if on_photo:
+            on_photo(photo.path, n, len(todo))
+        if done.skip_reason:
+            failed[photo] = done.skip_reason
+        else:
+            ready.append((photo, names[photo.person_id], done))
+    refused = write_faces(collection, ready) if ready else {}
+    for photo, _, _ in ready:
+        reason = refused.get(store.object_id(photo.person_id, photo.filename))
+        if reason:
+            failed[photo] = reason
+        else:
+            (report.updated if photo in plan.replace else report.imported).append(photo.path)
+    report.skipped = [(photo.path, reason) for photo, reason in failed.items()]
+    # A changed photo that no longer gives a face must not leave its old face behind.
+    for photo in plan.replace:
+        if photo in failed:
+            plan.delete[store.object_id(photo.person_id, photo.filename)] = f"{photo.person_id}/{photo.filename}"
+    remove_faces(collection, list(plan.delete))
+    report.removed = sorted(plan.delete.values())
+    for face_id, name in plan.rename.items():
+        collection.data.update(uuid=face_id, properties={"name": name})
+    return report
+
+
+def remove_faces(collection: Collection, face_ids: list[str]) -> None:
+    if face_ids:
+        collection.data.delete_many(where=Filter.by_id().contains_any(face_ids))

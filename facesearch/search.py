@@ -1,0 +1,58 @@
+"""Who is in a photo: every face is cropped and sent through Weaviate's nearImage on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateQueryError
+
+from facesearch import store
+from facesearch.errors import NoFace
+from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+
+
+@dataclass(frozen=True)
+class FaceAnswer:
+    """One face of the photo: its box, its candidates (best first) and the accepted match, if any."""
+
+    index: int
+    box: Box
+    candidates: list[store.Candidate]
+    match: store.Candidate | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Width and height in pixels of the photo after EXIF orientation; faces left to right."""
+
+    width: int
+    height: int
+    faces: list[FaceAnswer]
+
+
+def candidates_for(collection: Collection, crop: bytes, limit: int) -> list[store.Candidate]:
+    """The nearest enrolled faces, or none when the vectorizer finds no face in the crop."""
+    try:
+        return store.nearest_faces(collection, crop, limit)
+    except WeaviateQueryError as e:
+        if "fail with status 422" in str(e):
+            return []
+        raise
+
+
+def search_photo(
+    models: FaceModels, collection: Collection, data: bytes, *, limit: int, threshold: float
+) -> SearchResult:
+    """Find every face in the photo and its `limit` best candidates; a match needs certainty >= threshold."""
+    image = load_image(data)
+    boxes = models.detect(image, THOROUGH)
+    if not boxes:
+        raise NoFace("No face was found in this photo.")
+    faces = []
+    for index, box in enumerate(boxes, start=1):
+        found = candidates_for(collection, encode_jpeg(crop_face(image, box)), limit)
+        best = found[0] if found and found[0].certainty >= threshold else None
+        faces.append(FaceAnswer(index, box, found, best))
+    height, width = image.shape[:2]
+    return SearchResult(width, height, faces)

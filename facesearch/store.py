@@ -1,0 +1,116 @@
+"""Weaviate: the FaceRecognition collection, its objects and the face query.
+
+One object is one enrolled face. Its vector comes from Weaviate's img2vec-neural module, which
+sends the `image` blob (a crop around the face) to our face vectorizer.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import weaviate
+from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.query import Filter, MetadataQuery
+from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateBaseError
+
+from facesearch.errors import NotReady
+from facesearch.settings import Settings
+
+NAMESPACE = uuid.UUID("5b7c1f0e-3d2a-4c1e-9a55-6f1d2a9e8b10")
+"""Object ids are uuid5(NAMESPACE, "<person_id>/<filename>"), so a re-import updates, never duplicates."""
+
+METADATA = ["filename", "name", "person_id", "sha256", "box"]
+"""Every property but the image blob."""
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    """An enrolled face as Weaviate holds it (without the image)."""
+
+    id: str
+    person_id: str
+    name: str
+    filename: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One answer of a face query; certainty is Weaviate's, 0..1 (1 - cosine distance / 2)."""
+
+    face: StoredFace
+    certainty: float
+
+
+def connect(settings: Settings) -> weaviate.WeaviateClient:
+    """A connected client, or NotReady with a sentence saying where Weaviate was expected."""
+    try:
+        return weaviate.connect_to_local(
+            host=settings.weaviate_host, port=settings.weaviate_port, grpc_port=settings.weaviate_grpc_port
+        )
+    except WeaviateBaseError as e:
+        raise NotReady(f"Weaviate is not reachable at {settings.weaviate_url}.") from e
+
+
+def object_id(person_id: str, filename: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{person_id}/{filename}"))
+
+
+def ensure_collection(client: weaviate.WeaviateClient, name: str) -> Collection:
+    """The collection, created on first use with the face vectorizer and cosine HNSW."""
+    if not client.collections.exists(name):
+        client.collections.create(
+            name,
+            vector_config=Configure.Vectors.img2vec_neural(
+                image_fields=["image"],
+                vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE),
+            ),
+            properties=[
+                Property(name="filename", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+                Property(name="image", data_type=DataType.BLOB),
+                Property(name="name", data_type=DataType.TEXT),
+                Property(name="person_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+                Property(name="sha256", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+                Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
+            ],
+        )
+    return client.collections.get(name)
+
+
+def _stored(obj) -> StoredFace:  # noqa: ANN001 - a weaviate Object
+    p = obj.properties
+    return StoredFace(str(obj.uuid), p["person_id"], p["name"], p["filename"], p.get("sha256") or "")
+
+
+def all_faces(collection: Collection) -> Iterator[StoredFace]:
+    """Every enrolled face, without images."""
+    for obj in collection.iterator(return_properties=METADATA):
+        yield _stored(obj)
+
+
+def faces_of(collection: Collection, person_id: str) -> list[StoredFace]:
+    result = collection.query.fetch_objects(
+        filters=Filter.by_property("person_id").equal(person_id), return_properties=METADATA, limit=10_000
+    )
+    return [_stored(o) for o in result.objects]
+
+
+def face_image(collection: Collection, face_id: str) -> bytes | None:
+    """The stored JPEG crop of one face, or None if there is no such face."""
+    obj = collection.query.fetch_object_by_id(face_id, return_properties=["image"])
+    return base64.b64decode(obj.properties["image"]) if obj else None
+
+
+def nearest_faces(collection: Collection, jpeg: bytes, limit: int) -> list[Candidate]:
+    """The `limit` enrolled faces closest to the face in `jpeg`, best first (Weaviate `nearImage`)."""
+    result = collection.query.near_image(
+        near_image=base64.b64encode(jpeg).decode(),
+        limit=limit,
+        return_properties=METADATA,
+        return_metadata=MetadataQuery(certainty=True, distance=True),
+    )
+    return [Candidate(_stored(o), float(o.metadata.certainty or 0.0)) for o in result.objects]

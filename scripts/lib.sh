@@ -1,0 +1,69 @@
+# Shared by start.sh, stop.sh, import/import.sh and tests/run.sh: set up what local mode needs.
+# Everything is idempotent and cached; the first run on a new machine builds weaviate-server (~5 min).
+
+WEAVIATE_VERSION=1.35.2
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/facesearch"
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+
+docker_engine() {
+  command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
+}
+
+ensure_python() {
+  local stamp="$VENV/.requirements.sha256" want
+  want="$(sha256sum "$ROOT/requirements.lock" | cut -d' ' -f1)"
+  if [[ -x "$PY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+  say "Installing Python packages into .venv (from requirements.lock)"
+  [[ -x "$PY" ]] || python3 -m venv "$VENV"
+  "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.lock"
+  echo "$want" > "$stamp"
+}
+
+# weaviate-server: $WEAVIATE_BIN, else the cached build, else `go install` at the pinned version,
+# else the official release (machines with internet but no Go).
+ensure_weaviate() {
+  if [[ -n "${WEAVIATE_BIN:-}" ]]; then
+    [[ -x "$WEAVIATE_BIN" ]] || { echo "WEAVIATE_BIN=$WEAVIATE_BIN is not an executable file" >&2; return 1; }
+    return
+  fi
+  local dir="$CACHE/weaviate-$WEAVIATE_VERSION"
+  export WEAVIATE_BIN="$dir/weaviate-server"
+  [[ -x "$WEAVIATE_BIN" ]] && return
+  mkdir -p "$dir"
+  if command -v go >/dev/null 2>&1; then
+    say "Building weaviate-server $WEAVIATE_VERSION from its Go module into $dir (first run only, about 5 minutes)"
+    GOBIN="$dir" GOFLAGS=-trimpath go install "github.com/weaviate/weaviate/cmd/weaviate-server@v$WEAVIATE_VERSION"
+  else
+    say "Downloading the weaviate-server $WEAVIATE_VERSION release into $dir"
+    curl -fsSL "https://github.com/weaviate/weaviate/releases/download/v$WEAVIATE_VERSION/weaviate-v$WEAVIATE_VERSION-linux-$(dpkg --print-architecture 2>/dev/null || echo amd64).tgz" \
+      | tar -xz -C "$dir" weaviate
+    mv "$dir/weaviate" "$WEAVIATE_BIN"
+  fi
+}
+
+# The page: install the locked Node packages and build frontend/dist when the sources changed.
+ensure_frontend() {
+  local fe="$ROOT/frontend"
+  [[ -f "$fe/package.json" ]] || return 0
+  local stamp="$fe/node_modules/.lock.sha256" want
+  want="$(sha256sum "$fe/package-lock.json" | cut -d' ' -f1)"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    say "Installing the page's Node packages (npm ci)"
+    (cd "$fe" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+  if [[ ! -f "$fe/dist/index.html" ]] || [[ -n "$(find "$fe/src" "$fe/index.html" "$fe/package-lock.json" -newer "$fe/dist/index.html" -print -quit)" ]]; then
+    say "Building the page (frontend/dist)"
+    (cd "$fe" && npm run --silent build >/dev/null)
+  fi
+}
+
+ensure_chromium() {
+  [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] && return
+  say "Installing Chromium from Debian for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
