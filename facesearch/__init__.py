@@ -8,7 +8,9 @@ The package follows the data's path:
 
 import warnings
 
-# weaviate-client's auth dependency warns about its own httpx module on import; not ours to fix.
+import authlib.deprecate  # noqa: F401 - on import it puts an "always" filter first for its own warnings
+
+# weaviate-client's auth dependency (authlib) warns about its own httpx module; not ours to fix.
 warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
 WEAVIATE_VERSION = "1.35.2"

@@ -6,6 +6,7 @@ Models load when `FaceModels` is constructed (in a service's start-up), never at
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol
@@ -57,7 +58,11 @@ def load_embedder(kind: Literal["onnx", "dlib"], threads: int = 1) -> Embedder:
 
 
 class FaceModels:
-    """Face detection, 5-point alignment and 128-d identity embedding."""
+    """Face detection, 5-point alignment and 128-d identity embedding.
+
+    dlib's objects are not thread-safe (its network keeps per-call buffers), so calls are
+    serialised here; run several processes for parallel work.
+    """
 
     def __init__(
         self,
@@ -73,6 +78,7 @@ class FaceModels:
             self._hog = dlib.get_frontal_face_detector()
         self._landmarks = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
         self._embedder = load_embedder(embedder, threads) if embedder else None
+        self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, passes: Sequence[DetectPass] = THOROUGH) -> list[Box]:
         """Boxes of the faces in an RGB image, left to right, in its pixel coordinates.
@@ -82,7 +88,9 @@ class FaceModels:
         height, width = image.shape[:2]
         for long_side, upsample in passes:
             small, factor = resize_long_side(image, long_side)
-            boxes = [b.scale(factor).clip(width, height) for b in self._raw_detect(small, upsample)]
+            with self._lock:
+                found = self._raw_detect(small, upsample)
+            boxes = [b.scale(factor).clip(width, height) for b in found]
             boxes = [b for b in boxes if b.area > 0]
             if boxes:
                 return sorted(boxes, key=lambda b: (b.left, b.top))
@@ -98,8 +106,9 @@ class FaceModels:
     def align(self, image: np.ndarray, box: Box) -> np.ndarray:
         """The face in `box`, rotated and scaled by its 5 landmarks into a 150x150 RGB chip."""
         rect = dlib.rectangle(box.left, box.top, box.right - 1, box.bottom - 1)
-        shape = self._landmarks(image, rect)
-        return dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=0.25)
+        with self._lock:
+            shape = self._landmarks(image, rect)
+            return dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=0.25)
 
     def embed(self, chips: Sequence[np.ndarray], mirror: bool = True) -> np.ndarray:
         """(N, 128) L2-normalised identity vectors of aligned chips.
@@ -109,7 +118,8 @@ class FaceModels:
         if self._embedder is None:
             raise RuntimeError("FaceModels was loaded without an embedder")
         batch = np.stack(chips)
-        vectors = self._embedder.embed(batch)
-        if mirror:
-            vectors = vectors + self._embedder.embed(np.ascontiguousarray(batch[:, :, ::-1]))
+        with self._lock:
+            vectors = self._embedder.embed(batch)
+            if mirror:
+                vectors = vectors + self._embedder.embed(np.ascontiguousarray(batch[:, :, ::-1]))
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

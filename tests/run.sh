@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command. Installs what it needs (Python packages, weaviate-server, the page's Node packages,
+# Chromium), then runs the page's unit tests and every Python test tier: unit, contract, integration
+# (a real local Weaviate + vectorizer + API) and the browser tests. Extra arguments go to pytest.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+
+ensure_python
+ensure_weaviate
+if [[ -f frontend/package.json ]]; then
+  ensure_frontend
+  ensure_chromium
+  say "Page unit tests (Vitest)"
+  (cd frontend && npm test --silent)
+fi
+say "Python tests (pytest)"
+"$PY" -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from facesearch.importer.scan import Person, Photo, read_name, scan_images
+from facesearch.importer.sync import make_plan, vectorizer_reason
+from facesearch.store import StoredFace, object_id
+
+
+def stored(person: str, filename: str, sha: str, name: str = "Ann") -> StoredFace:
+    return StoredFace(object_id(person, filename), person, name, filename, sha)
+
+
+def test_plan_adds_replaces_keeps_renames_and_deletes() -> None:
+    ann = Person("ann", "Ann B", Path("images/ann"), True)
+    ann.photos = [Photo("ann", Path("images/ann/new.jpg"), "n"), Photo("ann", Path("images/ann/changed.jpg"), "c2"),
+                  Photo("ann", Path("images/ann/same.jpg"), "s")]
+    plan = make_plan([ann], [stored("ann", "changed.jpg", "c1"), stored("ann", "same.jpg", "s"),
+                             stored("ann", "gone.jpg", "g"), stored("bob", "1.jpg", "b")])
+    assert [p.filename for p in plan.add] == ["new.jpg"]
+    assert [p.filename for p in plan.replace] == ["changed.jpg"]
+    assert [p.filename for p in plan.keep] == ["same.jpg"]
+    assert plan.rename == {object_id("ann", "same.jpg"): "Ann B"}
+    assert sorted(plan.delete.values()) == ["ann/gone.jpg", "bob/1.jpg"]
+
+
+def test_object_ids_are_stable_and_distinct() -> None:
+    assert object_id("ann", "1.jpg") == object_id("ann", "1.jpg") != object_id("ann", "2.jpg")
+
+
+def test_scan_reads_names_and_photo_types(tmp_path: Path) -> None:
+    (tmp_path / "Ada_Lovelace").mkdir()
+    (tmp_path / "Ada_Lovelace" / "1.JPG").write_bytes(b"x")
+    (tmp_path / "Ada_Lovelace" / "notes.txt").write_text("ignored")
+    (tmp_path / "grace").mkdir()
+    (tmp_path / "grace" / "name.txt").write_text("Grace Hopper\n")
+    (tmp_path / "grace" / "a.webp").write_bytes(b"y")
+    (tmp_path / ".hidden").mkdir()
+    people = scan_images(tmp_path)
+    assert [(p.id, p.name, p.named_by_file) for p in people] == [
+        ("Ada_Lovelace", "Ada Lovelace", False), ("grace", "Grace Hopper", True)]
+    assert [ph.filename for ph in people[0].photos] == ["1.JPG"]
+    assert read_name(tmp_path / "grace") == ("Grace Hopper", True)
+
+
+def test_vectorizer_failures_become_sentences() -> None:
+    assert vectorizer_reason("update vector: fail with status 422") == (
+        "The face vectorizer found no face in the crop around the face.")
+    assert vectorizer_reason("connection refused").startswith("Weaviate refused the face: ")
