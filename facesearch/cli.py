@@ -30,7 +30,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         collection = store.ensure_collection(client, settings.collection)
         models = FaceModels(detector=settings.detector, embedder=None)
-        result = search_photo(models, collection, args.photo.read_bytes(), limit=args.limit, threshold=settings.threshold)
+        result = search_photo(
+            models, collection, args.photo.read_bytes(), limit=args.limit,
+            threshold=settings.threshold, margin=settings.margin,
+        )
     finally:
         client.close()
     for face in result.faces:
@@ -39,8 +42,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if face.match is None:
             print("  unknown" + (f" (closest: {face.candidates[0].face.name}, certainty {face.candidates[0].certainty:.3f})" if face.candidates else ""))
         for c in face.candidates if face.match else []:
-            mark = "" if c.certainty >= settings.threshold else "  (below threshold)"
-            print(f"  {c.face.name}  certainty {c.certainty:.3f}  {c.face.person_id}/{c.face.filename}{mark}")
+            print(f"  {c.face.name}  certainty {c.certainty:.3f}  {c.face.person_id}/{c.face.filename}")
     return 0
 
 

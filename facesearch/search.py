@@ -8,6 +8,7 @@ from weaviate.collections import Collection
 from weaviate.exceptions import WeaviateQueryError
 
 from facesearch import store
+from facesearch.decide import accept
 from facesearch.errors import NoFace
 from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
 
@@ -41,18 +42,22 @@ def candidates_for(collection: Collection, crop: bytes, limit: int) -> list[stor
         raise
 
 
+POOL = 10
+"""Candidates asked of Weaviate per face, at least: enough to find the best of another person."""
+
+
 def search_photo(
-    models: FaceModels, collection: Collection, data: bytes, *, limit: int, threshold: float
+    models: FaceModels, collection: Collection, data: bytes, *, limit: int, threshold: float, margin: float
 ) -> SearchResult:
-    """Find every face in the photo and its `limit` best candidates; a match needs certainty >= threshold."""
+    """Find every face in the photo and its `limit` best candidates; see facesearch.decide for a match."""
     image = load_image(data)
     boxes = models.detect(image, THOROUGH)
     if not boxes:
         raise NoFace("No face was found in this photo.")
     faces = []
     for index, box in enumerate(boxes, start=1):
-        found = candidates_for(collection, encode_jpeg(crop_face(image, box)), limit)
-        best = found[0] if found and found[0].certainty >= threshold else None
-        faces.append(FaceAnswer(index, box, found, best))
+        found = candidates_for(collection, encode_jpeg(crop_face(image, box)), max(limit, POOL))
+        best = found[0] if accept(found, threshold, margin) else None
+        faces.append(FaceAnswer(index, box, found[:limit], best))
     height, width = image.shape[:2]
     return SearchResult(width, height, faces)

@@ -50,8 +50,11 @@ class Settings(BaseSettings):
     embedder: Literal["onnx", "dlib"] = Field(
         default="dlib", description="onnx: the ONNX port of dlib's ResNet (same vectors, faster); dlib: dlib's own."
     )
-    threshold: float = Field(
-        default=0.9, ge=0.0, le=1.0, description="Certainty (0..1) below which a face is 'unknown'."
+    # A face is known when its best certainty >= threshold and beats every other person by >= margin.
+    # Chosen on lfw-dev by bench/accuracy.py (most people accepted at <= 1% false accepts); see README.
+    threshold: float = Field(default=0.9725, ge=0.0, le=1.0, description="Certainty (0..1) a known face needs.")
+    margin: float = Field(
+        default=0.01, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
     )
     mirror: bool = Field(default=True, description="Average each face's embedding with its mirror image's.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -81,6 +82,7 @@ class LocalStack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.state = settings.state_dir
+        self._children: list[subprocess.Popen] = []  # kept so they are reaped, not warned about
         for sub in ("data", "logs", "run"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
 
@@ -135,6 +137,7 @@ class LocalStack:
                 service.command, env={**os.environ, **service.env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
+        self._children.append(process)
         (self.state / "run" / f"{service.name}.pid").write_text(str(process.pid))
 
     def wait_ready(self, service: Service) -> None:
@@ -217,3 +220,43 @@ def terminate(pid: int, timeout_s: float = 20.0) -> None:
             return
         time.sleep(0.1)
     os.killpg(pid, signal.SIGKILL)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_port_block(n: int) -> int:
+    """The first of `n` consecutive free ports."""
+    for _ in range(100):
+        base = free_port()
+        if base + n < 65536 and all(_is_free(base + i) for i in range(n)):
+            return base
+    raise StackError(f"found no {n} consecutive free ports")
+
+
+def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) -> Settings:
+    """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders."""
+    values: dict[str, object] = {
+        "weaviate_port": free_port(),
+        "weaviate_grpc_port": free_port(),
+        "weaviate_cluster_port": free_port_block(5),
+        "vectorizer_port": free_port(),
+        "api_port": free_port(),
+        "state_dir": state_dir,
+        "images_dir": images_dir,
+        "startup_timeout_s": 180,
+    }
+    return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]

@@ -45,6 +45,10 @@ class Candidate:
     face: StoredFace
     certainty: float
 
+    @property
+    def person_id(self) -> str:
+        return self.face.person_id
+
 
 def connect(settings: Settings) -> weaviate.WeaviateClient:
     """A connected client, or NotReady with a sentence saying where Weaviate was expected."""

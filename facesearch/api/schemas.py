@@ -53,14 +53,14 @@ class SearchOut(BaseModel):
     faces: list[FaceOut]
 
     @classmethod
-    def of(cls, result: SearchResult, threshold: float) -> SearchOut:
+    def of(cls, result: SearchResult) -> SearchOut:
         faces = [
             FaceOut(
                 index=f.index,
                 box=BoxOut(**f.box.to_json()),
                 match=MatchOut.of(f.match) if f.match else None,
                 candidates=[
-                    CandidateOut(**MatchOut.of(c).model_dump(), accepted=c.certainty >= threshold) for c in f.candidates
+                    CandidateOut(**MatchOut.of(c).model_dump(), accepted=c is f.match) for c in f.candidates
                 ],
             )
             for f in result.faces

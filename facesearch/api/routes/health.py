@@ -29,6 +29,12 @@ def ready(backend: BackendDep) -> dict[str, str]:
 
 @router.get("/config")
 def config(backend: BackendDep) -> dict[str, float | int]:
-    """What the page needs to know: threshold (certainty 0..1), upload limit (MB), result limits."""
+    """What the page needs to know: threshold and margin (certainty 0..1), upload limit (MB), result limits."""
     s = backend.settings
-    return {"threshold": s.threshold, "max_upload_mb": s.max_upload_mb, "default_limit": s.default_limit, "max_limit": s.max_limit}
+    return {
+        "threshold": s.threshold,
+        "margin": s.margin,
+        "max_upload_mb": s.max_upload_mb,
+        "default_limit": s.default_limit,
+        "max_limit": s.max_limit,
+    }

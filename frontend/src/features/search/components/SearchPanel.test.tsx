@@ -1,0 +1,108 @@
+import { fireEvent, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { matchResult, unknownResult } from '@/testing/fixtures';
+import { imageFile, textFile } from '@/testing/files';
+import { server } from '@/testing/server';
+import { SearchPanel } from './SearchPanel';
+
+function answerSearch(body: object, status = 200) {
+  const limits: string[] = [];
+  server.use(
+    http.post('*/api/search', ({ request }) => {
+      limits.push(new URL(request.url).searchParams.get('limit') ?? '');
+      return HttpResponse.json(body, { status });
+    }),
+  );
+  return limits;
+}
+
+async function choose(file: File) {
+  const user = userEvent.setup({ applyAccept: false });
+  render(<SearchPanel />);
+  await user.upload(screen.getByLabelText(/choose a photo/i), file);
+  return user;
+}
+
+describe('SearchPanel', () => {
+  it('refuses a text file before uploading it', async () => {
+    const limits = answerSearch(matchResult);
+    await choose(textFile('notes.txt'));
+    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG or WebP image.');
+    expect(limits).toEqual([]);
+    expect(screen.queryByRole('img', { name: /your photo/i })).not.toBeInTheDocument();
+  });
+
+  it('shows the preview while searching, then the match with a scaled box', async () => {
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    server.use(http.post('*/api/search', async () => (await answered, HttpResponse.json(matchResult))));
+    await choose(imageFile());
+    expect(screen.getByRole('status')).toHaveTextContent(/looking for faces/i);
+    expect(screen.getByRole('img', { name: 'Your photo' })).toHaveAttribute('src', expect.stringMatching(/^blob:/));
+    answer();
+    expect(await screen.findByRole('heading', { name: 'Face 1: Paul Rudd' })).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: 'Enrolled photo of Paul Rudd that matched' })).toHaveAttribute(
+      'src',
+      '/api/photos/p1',
+    );
+    expect(screen.getByText('95.3%')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: 'Your photo, with 1 face marked' })).toBeInTheDocument();
+    const box = screen.getByTestId('face-box');
+    expect(box).toHaveStyle({ left: '15%', top: `${(80 / 600) * 100}%`, width: '17.5%' });
+    expect(box).toHaveTextContent('1');
+  });
+
+  it('says Unknown person when there is no match', async () => {
+    answerSearch(unknownResult);
+    await choose(imageFile('stranger.png', 'image/png'));
+    expect(await screen.findByRole('heading', { name: 'Face 1: Unknown person' })).toBeInTheDocument();
+    expect(screen.queryByRole('img', { name: /that matched/i })).not.toBeInTheDocument();
+  });
+
+  it('shows the API error sentence', async () => {
+    answerSearch({ error: 'No face was found in this photo.', code: 'no_face' }, 422);
+    await choose(imageFile());
+    expect(await screen.findByRole('alert')).toHaveTextContent('No face was found in this photo.');
+  });
+
+  it('explains a file that is too large, even without a JSON body', async () => {
+    server.use(http.post('*/api/search', () => new HttpResponse('Request Entity Too Large', { status: 413 })));
+    await choose(imageFile());
+    expect(await screen.findByRole('alert')).toHaveTextContent('The file is too large to upload.');
+  });
+
+  it('says when the server cannot be reached', async () => {
+    server.use(http.post('*/api/search', () => HttpResponse.error()));
+    await choose(imageFile());
+    expect(await screen.findByRole('alert')).toHaveTextContent(/server could not be reached/i);
+  });
+
+  it('re-searches with a larger limit to show the other candidates', async () => {
+    const limits = answerSearch(unknownResult);
+    const user = await choose(imageFile());
+    await user.click(await screen.findByRole('button', { name: 'Show top 5 candidates' }));
+    const list = await screen.findByRole('list', { name: 'Closest people to face 1' });
+    expect(within(list).getByText('Paul Rudd')).toBeInTheDocument();
+    expect(within(list).getByText('41.0%')).toBeInTheDocument();
+    expect(limits).toEqual(['1', '5']);
+    await user.click(screen.getByRole('button', { name: 'Hide candidates' }));
+    expect(screen.queryByRole('list', { name: /closest people/i })).not.toBeInTheDocument();
+  });
+
+  it('searches a dropped photo', async () => {
+    answerSearch(matchResult);
+    render(<SearchPanel />);
+    fireEvent.drop(screen.getByRole('region', { name: /who is in this photo/i }), {
+      dataTransfer: { files: [imageFile()] },
+    });
+    expect(await screen.findByRole('heading', { name: 'Face 1: Paul Rudd' })).toBeInTheDocument();
+  });
+
+  it('searches a pasted photo', async () => {
+    answerSearch(matchResult);
+    render(<SearchPanel />);
+    fireEvent.paste(document.body, { clipboardData: { files: [imageFile()] } });
+    expect(await screen.findByRole('heading', { name: 'Face 1: Paul Rudd' })).toBeInTheDocument();
+  });
+});

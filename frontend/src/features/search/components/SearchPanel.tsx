@@ -1,0 +1,49 @@
+import { useSearch } from '../api/use-search';
+import { AnnotatedPhoto } from './AnnotatedPhoto';
+import { DropZone } from './DropZone';
+import { SearchResults } from './SearchResults';
+import { useFileDrop } from './use-file-drop';
+
+export function SearchPanel() {
+  const { state, choose, showCandidates, toggleCandidates } = useSearch();
+  const { dragging, handlers } = useFileDrop(choose);
+  const photo = 'photo' in state ? state.photo : null;
+  const result = state.status === 'done' ? state.result : state.status === 'loading' ? state.previous : undefined;
+
+  return (
+    <section className="panel search" aria-labelledby="search-title" {...handlers}>
+      <h2 id="search-title">Who is in this photo?</h2>
+      <DropZone onFile={choose} dragging={dragging} compact={photo !== null} />
+      {state.status === 'refused' && (
+        <p className="notice is-error" role="alert">
+          {state.message}
+        </p>
+      )}
+      {photo && (
+        <div className="search__answer">
+          <AnnotatedPhoto
+            url={photo.url}
+            faces={result?.faces ?? []}
+            width={result?.width ?? 1}
+            height={result?.height ?? 1}
+            busy={state.status === 'loading'}
+          />
+          {state.status === 'error' && (
+            <p className="notice is-error" role="alert">
+              {state.message}
+            </p>
+          )}
+          {result && (
+            <SearchResults
+              photo={photo}
+              result={result}
+              showCandidates={showCandidates}
+              onToggleCandidates={toggleCandidates}
+              busy={state.status === 'loading'}
+            />
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+/** The one fetch layer: every failure becomes an ApiError with a sentence a person can read. */
+
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_type'
+  | 'no_face'
+  | 'bad_image'
+  | 'not_ready'
+  | 'network'
+  | 'unknown';
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode | string;
+  readonly status: number;
+
+  constructor(message: string, code: ApiErrorCode | string, status: number) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+const NETWORK_MESSAGE =
+  'The server could not be reached. Check that it is running and try again.';
+
+const STATUS_MESSAGES: Record<number, [string, ApiErrorCode]> = {
+  400: ['The request was not understood.', 'bad_request'],
+  404: ['That person or photo no longer exists.', 'not_found'],
+  409: ['A person with that name already exists.', 'conflict'],
+  413: ['The file is too large to upload.', 'too_large'],
+  415: ['Only JPEG, PNG and WebP images can be used.', 'unsupported_type'],
+  503: ['The search service is not ready yet. Try again in a moment.', 'not_ready'],
+};
+
+function isErrorBody(body: unknown): body is { error: string; code?: string } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { error?: unknown }).error === 'string'
+  );
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const body: unknown = await response.json().catch(() => null);
+  if (isErrorBody(body)) {
+    return new ApiError(body.error, body.code ?? 'unknown', response.status);
+  }
+  const [message, code] = STATUS_MESSAGES[response.status] ?? [
+    `Something went wrong on the server (error ${response.status}).`,
+    'unknown',
+  ];
+  return new ApiError(message, code, response.status);
+}
+
+/** Calls the API at `path` (under /api) and returns its JSON, or undefined for 204. */
+export async function apiFetch<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+  } catch (error) {
+    if (init?.signal?.aborted) throw error;
+    throw new ApiError(NETWORK_MESSAGE, 'network', 0);
+  }
+  if (!response.ok) throw await toApiError(response);
+  if (response.status === 204) return undefined as T;
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError('The server sent an answer that could not be read.', 'unknown', response.status);
+  }
+}
+
+/** The message to show for any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong. Please try again.';
+}

@@ -1,0 +1,22 @@
+export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/** For the `accept` attribute of file inputs. */
+export const ACCEPT_ATTRIBUTE = ACCEPTED_TYPES.join(',');
+
+const ACCEPTED_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
+
+/** True for JPEG, PNG and WebP files (by type, or by name when the browser gives no type). */
+export function isAcceptedImage(file: File): boolean {
+  if (file.type) return (ACCEPTED_TYPES as readonly string[]).includes(file.type);
+  return ACCEPTED_EXTENSIONS.test(file.name);
+}
+
+export function refusalMessage(file: File): string {
+  return `“${file.name}” is not a JPEG, PNG or WebP image. Please choose a photo.`;
+}
+
+/** The refusal for the first file that is not an accepted image, or null when all are fine. */
+export function refuseAny(files: File[]): string | null {
+  const bad = files.find((file) => !isAcceptedImage(file));
+  return bad ? refusalMessage(bad) : null;
+}
