@@ -163,6 +163,8 @@ class LocalStack:
                 log(f"{service}: stopped")
                 stopped = True
             (self.state / "run" / f"{service}.pid").unlink(missing_ok=True)
+        for child in self._children:
+            child.poll()  # collect the exit status of what this object started
         return stopped
 
     def pid(self, name: str) -> int | None:

@@ -1,0 +1,81 @@
+"""Enrolling and removing people through the API: disk first, then Weaviate; every error in one shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import LOOK_FOR, Stack
+
+
+def photo(name: str) -> tuple[str, bytes, str]:
+    return (name, (LOOK_FOR / name).read_bytes(), "image/jpeg")
+
+
+def who(stack: Stack, name: str) -> str | None:
+    body = stack.api.post("/api/search", files={"photo": photo(name)}).json()
+    match = body["faces"][0]["match"]
+    return match and match["name"]
+
+
+def test_enroll_find_add_remove(stack: Stack) -> None:
+    created = stack.api.post("/api/people", data={"name": "Chris Pratt"}, files=[("photos", photo("Chris_Pratt.jpg"))])
+    assert created.status_code == 201, created.text
+    person = created.json()["person"]
+    assert (person["id"], person["name"], person["photo_count"]) == ("Chris_Pratt", "Chris Pratt", 1)
+    assert (stack.settings.images_dir / "Chris_Pratt" / "name.txt").read_text() == "Chris Pratt\n"
+    assert who(stack, "Chris_Pratt.jpg") == "Chris Pratt"
+
+    added = stack.api.post("/api/people/Chris_Pratt/photos", files=[("photos", photo("Chris_Pratt.jpg"))])
+    assert added.status_code == 200
+    assert added.json()["imported"] == ["Chris_Pratt-2.jpg"]
+    assert added.json()["person"]["photo_count"] == 2
+
+    first = added.json()["person"]["photos"][0]["id"]
+    assert stack.api.get(f"/api/photos/{first}").headers["content-type"] == "image/jpeg"
+    assert stack.api.delete(f"/api/people/Chris_Pratt/photos/{first}").status_code == 204
+    assert stack.api.delete("/api/people/Chris_Pratt").status_code == 204
+    assert not (stack.settings.images_dir / "Chris_Pratt").exists()
+    assert who(stack, "Chris_Pratt.jpg") is None
+    assert "Chris_Pratt" not in {p["id"] for p in stack.api.get("/api/people").json()["people"]}
+
+
+def test_enroll_keeps_nothing_when_no_photo_has_a_face(stack: Stack) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(np.full((120, 120, 3), 50, np.uint8)).save(out, "PNG")
+    response = stack.api.post("/api/people", data={"name": "Nobody"}, files=[("photos", ("b.png", out.getvalue()))])
+    assert (response.status_code, response.json()["code"]) == (422, "no_face")
+    assert not (stack.settings.images_dir / "Nobody").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [
+        ("post", "/api/people", {"data": {"name": "Paul Rudd"}, "files": [("photos", photo("Paul_Rudd.jpg"))]}, 409, "conflict"),
+        ("post", "/api/people", {"data": {"name": "  "}, "files": [("photos", photo("Paul_Rudd.jpg"))]}, 400, "bad_request"),
+        ("post", "/api/people", {"data": {"name": "X"}, "files": [("photos", ("a.txt", b"text"))]}, 415, "unsupported_type"),
+        ("post", "/api/people", {"data": {"name": "X"}}, 400, "bad_request"),
+        ("post", "/api/people/nobody/photos", {"files": [("photos", photo("Paul_Rudd.jpg"))]}, 404, "not_found"),
+        ("post", "/api/people/.hidden/photos", {"files": [("photos", photo("Paul_Rudd.jpg"))]}, 404, "not_found"),
+        ("delete", "/api/people/nobody", {}, 404, "not_found"),
+        ("delete", "/api/people/Paul_Rudd/photos/not-a-uuid", {}, 404, "not_found"),
+        ("get", "/api/photos/not-a-uuid", {}, 404, "not_found"),
+        ("get", "/api/photos/00000000-0000-0000-0000-000000000000", {}, 404, "not_found"),
+    ],
+)
+def test_write_endpoints_validate(stack: Stack, method: str, path: str, kwargs: dict, status: int, code: str) -> None:
+    response = getattr(stack.api, method)(path, **kwargs)
+    assert (response.status_code, response.json()["code"]) == (status, code), response.text
+    assert response.json()["error"]
+    assert len(stack.faces()) == 8
+
+
+def test_health_ready_config(stack: Stack) -> None:
+    assert stack.api.get("/api/health").json() == {"status": "ok"}
+    assert stack.api.get("/api/ready").json() == {"status": "ready"}
+    config = stack.api.get("/api/config").json()
+    assert config["threshold"] == stack.settings.threshold and config["margin"] == stack.settings.margin
