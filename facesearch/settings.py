@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # Faces.
     detector: Literal["hog", "cnn"] = "hog"
     embedder: Literal["onnx", "dlib"] = Field(
-        default="dlib", description="onnx: the ONNX port of dlib's ResNet (same vectors, faster); dlib: dlib's own."
+        default="onnx", description="onnx: the ONNX port of dlib's ResNet (same vectors, faster); dlib: dlib's own."
     )
     # A face is known when its best certainty >= threshold and beats every other person by >= margin.
     # Chosen on lfw-dev by bench/accuracy.py (most people accepted at <= 1% false accepts); see README.

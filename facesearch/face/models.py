@@ -49,7 +49,7 @@ class DlibEmbedder:
 
 
 def load_embedder(kind: Literal["onnx", "dlib"], threads: int = 1) -> Embedder:
-    """The ONNX port of dlib's ResNet (same numbers, about 15x faster), or dlib's own."""
+    """The ONNX port of dlib's ResNet (same numbers, over 10x faster), or dlib's own."""
     if kind == "dlib":
         return DlibEmbedder()
     from facesearch.face.onnx_embedder import OnnxEmbedder
