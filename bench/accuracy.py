@@ -5,7 +5,7 @@ Protocol, on any folder laid out as <identity>/<photos>:
     batch, Weaviate + our vectorizer) and searched with the last; the right answer is that identity;
   - identities with one photo are searched but never enrolled; the right answer is "unknown".
 Each query goes through facesearch.search (face crop -> Weaviate nearImage -> our vectorizer); the
-largest face of the query photo is the one judged. A whole-image baseline (no detection, no alignment:
+face judged is the one the importer would pick (facesearch.importer.prepare.pick_face), else the largest. A whole-image baseline (no detection, no alignment:
 the photo squeezed into the embedding model, as the original demo feeds whole photos to ResNet-50) is
 measured on the same split, with exact search in memory.
 
@@ -31,10 +31,11 @@ from bench.common import print_machine, write_result  # noqa: E402
 from facesearch import store  # noqa: E402
 from facesearch.decide import runner_up  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
-from facesearch.face import FaceModels, load_image  # noqa: E402
+from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.importer import import_people, scan_images  # noqa: E402
+from facesearch.importer.prepare import pick_face  # noqa: E402
 from facesearch.search import POOL, search_photo  # noqa: E402
-from facesearch.settings import ROOT  # noqa: E402
+from facesearch.settings import ROOT, get_settings  # noqa: E402
 from facesearch.stack import LocalStack, isolated_settings  # noqa: E402
 
 GRID_T = np.round(np.arange(0.9500, 0.99001, 0.0025), 4)
@@ -88,7 +89,9 @@ def ask(models: FaceModels, collection, query: Query) -> Answer:  # noqa: ANN001
         result = search_photo(models, collection, query.path.read_bytes(), limit=POOL, threshold=2.0, margin=0.0)
     except FaceSearchError:
         return Answer(query, [])
-    face = max(result.faces, key=lambda f: f.box.area)
+    boxes = [f.box for f in result.faces]
+    chosen = pick_face(boxes, result.width, result.height)
+    face = result.faces[boxes.index(chosen)] if isinstance(chosen, Box) else max(result.faces, key=lambda f: f.box.area)
     return Answer(query, [(c.face.person_id, c.certainty) for c in face.candidates])
 
 
@@ -168,7 +171,7 @@ def whole_image_baseline(enroll: dict[str, list[Path]], queries: list[Query], fa
     """The same split with whole photos resized to 150x150 and embedded, no detection or alignment."""
     from PIL import Image
 
-    models = FaceModels(embedder="dlib")
+    models = FaceModels(embedder=get_settings().embedder)
 
     def vector(path: Path) -> np.ndarray:
         chip = np.asarray(Image.fromarray(load_image(path.read_bytes())).resize((150, 150)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,51 +12,15 @@ import pytest
 
 from facesearch import store
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, StackError
+from facesearch.stack import LocalStack, StackError, isolated_settings
 
 LOOK_FOR = ROOT / "look_for"
 IMAGES = ROOT / "images"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_port_block(n: int) -> int:
-    """The first of `n` consecutive free ports."""
-    for _ in range(100):
-        base = free_port()
-        if base + n < 65536 and all(_is_free(base + i) for i in range(n)):
-            return base
-    raise RuntimeError(f"no {n} consecutive free ports")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
 def private_settings(state: Path, images: Path) -> Settings:
-    """Settings for a private stack: free ports, its own state folder and people folder."""
-    return Settings(
-        weaviate_port=free_port(),
-        weaviate_grpc_port=free_port(),
-        weaviate_cluster_port=free_port_block(5),
-        vectorizer_port=free_port(),
-        api_port=free_port(),
-        state_dir=state,
-        images_dir=images,
-        startup_timeout_s=180,
-        vectorizer_workers=1,
-        import_workers=1,
-        _env_file=None,
-    )
+    """An isolated stack for tests: one vectorizer worker and in-process import keep it light."""
+    return isolated_settings(state, images, vectorizer_workers=1, import_workers=1)
 
 
 @dataclass

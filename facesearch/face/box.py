@@ -26,6 +26,10 @@ class Box:
     def area(self) -> int:
         return max(0, self.width) * max(0, self.height)
 
+    def distance_to(self, x: float, y: float) -> float:
+        """Distance in pixels from the box's centre to the point (x, y)."""
+        return (((self.left + self.right) / 2 - x) ** 2 + ((self.top + self.bottom) / 2 - y) ** 2) ** 0.5
+
     def scale(self, factor: float) -> Box:
         """The same box in an image `factor` times larger."""
         return Box(*(round(v * factor) for v in (self.left, self.top, self.right, self.bottom)))

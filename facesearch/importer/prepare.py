@@ -9,7 +9,11 @@ from facesearch.errors import FaceSearchError
 from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
 
 DOMINANCE = 2.0
-"""In a photo of several faces, the largest is the person's only if it is this many times the next."""
+"""In a photo of several faces, the largest is the person's if its area is this many times the next's."""
+
+CENTRALITY = 2.0
+"""Else, among faces of similar size, the one nearest the middle is the person's if the next is this many
+times as far from the middle (a portrait puts its subject in the middle)."""
 
 _models: FaceModels | None = None
 
@@ -30,14 +34,19 @@ def init_worker(detector: str) -> None:
     _models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
 
 
-def pick_face(boxes: list[Box]) -> Box | str:
-    """The face to enroll, or why none can be: no face, or several that cannot be told apart."""
+def pick_face(boxes: list[Box], width: int, height: int) -> Box | str:
+    """The face to enroll in a `width` x `height` photo, or why none can be: no face, or several
+    that cannot be told apart by size or by nearness to the middle."""
     if not boxes:
         return "No face was found in this photo."
-    ranked = sorted(boxes, key=lambda b: b.area, reverse=True)
-    if len(ranked) > 1 and ranked[0].area < DOMINANCE * ranked[1].area:
-        return f"{len(ranked)} faces of similar size; can't tell which one is the person."
-    return ranked[0]
+    by_area = sorted(boxes, key=lambda b: b.area, reverse=True)
+    if len(by_area) == 1 or by_area[0].area >= DOMINANCE * by_area[1].area:
+        return by_area[0]
+    similar = [b for b in by_area if b.area * DOMINANCE > by_area[0].area]
+    by_middle = sorted(similar, key=lambda b: b.distance_to(width / 2, height / 2))
+    if by_middle[0].distance_to(width / 2, height / 2) * CENTRALITY <= by_middle[1].distance_to(width / 2, height / 2):
+        return by_middle[0]
+    return f"{len(by_area)} faces of similar size; can't tell which one is the person."
 
 
 def prepare(path: Path) -> Prepared:
@@ -47,7 +56,7 @@ def prepare(path: Path) -> Prepared:
         image = load_image(path.read_bytes())
     except FaceSearchError as e:
         return Prepared(path, skip_reason=e.message)
-    choice = pick_face(_models.detect(image, THOROUGH))
+    choice = pick_face(_models.detect(image, THOROUGH), image.shape[1], image.shape[0])
     if isinstance(choice, str):
         return Prepared(path, skip_reason=choice)
     return Prepared(path, crop=encode_jpeg(crop_face(image, choice)), box=choice)

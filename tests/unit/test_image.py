@@ -57,7 +57,13 @@ def test_box_helpers() -> None:
 
 
 def test_pick_face_rules() -> None:
-    big, small, similar = Box(0, 0, 100, 100), Box(0, 0, 60, 60), Box(0, 0, 90, 90)
-    assert pick_face([]) == "No face was found in this photo."
-    assert pick_face([small, big]) == big
-    assert pick_face([big, similar]) == "2 faces of similar size; can't tell which one is the person."
+    big, small, similar = Box(0, 0, 100, 100), Box(0, 0, 60, 60), Box(300, 0, 390, 90)
+    assert pick_face([], 400, 100) == "No face was found in this photo."
+    assert pick_face([small, big], 400, 100) == big
+    # similar sizes, equally far from the middle: can't tell
+    assert pick_face([big, similar], 490, 100) == "2 faces of similar size; can't tell which one is the person."
+    # similar sizes, one in the middle of the photo and one at its edge: the middle one
+    middle = Box(150, 0, 240, 90)
+    assert pick_face([big, middle], 390, 100) == middle
+    # a small face in the middle does not beat a much larger one
+    assert pick_face([big, Box(180, 0, 220, 40)], 400, 100) == big

@@ -1,0 +1,158 @@
+"""What the benchmarks share: the machine they ran on, result files, percentiles, a private stack, synthetic faces.
+
+Times are seconds unless a name ends in `_ms`; sizes are bytes unless a name ends in `_mb` (MiB).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+from weaviate.collections import Collection
+
+from facesearch import WEAVIATE_VERSION
+from facesearch.settings import ROOT, Settings
+from facesearch.stack import LocalStack, isolated_settings
+
+RESULTS = ROOT / "bench" / "results"
+"""Where every run writes `<name>-<UTC timestamp>.json` (git-ignored)."""
+
+PACKAGES = ("numpy", "dlib-bin", "onnxruntime", "pillow", "weaviate-client", "fastapi", "uvicorn", "httpx")
+
+DIM = 128
+"""Length of a face vector."""
+
+CHUNK = 10_000
+"""Synthetic faces are inserted (and progress is reported) this many at a time."""
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def ram_gib() -> float:
+    """Total memory in GiB, from /proc/meminfo (kB)."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+def package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict:
+    """The machine and software a result was measured on."""
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gib": round(ram_gib(), 1),
+        "date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "os": platform.platform(),
+        "load_average_1m": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "weaviate": WEAVIATE_VERSION,
+        "packages": {name: package_version(name) for name in PACKAGES},
+    }
+
+
+def print_machine() -> dict:
+    """Print the `machine:` and `software:` lines and return what they say."""
+    m = machine()
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, {m['date_utc']}, "
+          f"load average {m['load_average_1m']:.2f} (other work on the machine skews the numbers)")
+    packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    print(f"software: Python {m['python']}, Weaviate {m['weaviate']}, {packages}", flush=True)
+    return m
+
+
+def write_result(name: str, result: dict) -> Path:
+    """Write `bench/results/<name>-<UTC timestamp>.json` and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    return path
+
+
+def percentiles(seconds: list[float]) -> dict:
+    """p50 and p95 in milliseconds, and how many samples they come from."""
+    ms = np.asarray(seconds) * 1000
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2),
+            "n": len(seconds)}
+
+
+def timed(call: Callable[[], object]) -> tuple[object, float]:
+    """What `call()` returns and how long it took (s)."""
+    started = time.perf_counter()
+    value = call()
+    return value, time.perf_counter() - started
+
+
+def goal(label: str, ok: bool) -> str:
+    """A goal line: printed next to the numbers, never asserted."""
+    return f"  goal {'met' if ok else 'NOT met'}: {label}"
+
+
+@contextmanager
+def running_stack(work: Path, images: Path, **overrides: object) -> Iterator[tuple[Settings, LocalStack]]:
+    """Vectorizer, Weaviate and the API on free ports with state in `work`; stopped on the way out."""
+    settings = isolated_settings(work / "state", images, **overrides)
+    stack = LocalStack(settings)
+    try:
+        stack.start(log=lambda line: print(f"  stack: {line}", flush=True))
+        yield settings, stack
+    finally:
+        stack.stop(log=lambda _: None)
+
+
+def unit_vectors(rows: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (float32)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def synthetic_id(i: int) -> uuid.UUID:
+    """Object id of synthetic face `i` (>= 0); `id.int - 1` gives `i` back (the nil UUID is avoided)."""
+    return uuid.UUID(int=i + 1)
+
+
+def insert_synthetic(
+    collection: Collection, vectors: np.ndarray, first: int = 0, progress: Callable[[int, float], None] | None = None
+) -> int:
+    """Insert rows as faces with their own vectors (Weaviate skips the vectorizer); returns how many failed.
+
+    Face `first + k` gets `vectors[k]`, name "synthetic", person_id "synthetic-<i>", filename "<i>.jpg", no image.
+    `progress(done, seconds)` is called after every CHUNK rows.
+    """
+    failed, started = 0, time.perf_counter()
+    for start in range(0, len(vectors), CHUNK):
+        with collection.batch.fixed_size(batch_size=1000, concurrent_requests=2) as batch:
+            for k, vector in enumerate(vectors[start : start + CHUNK], start=first + start):
+                properties = {"name": "synthetic", "person_id": f"synthetic-{k}", "filename": f"{k}.jpg"}
+                batch.add_object(properties=properties, uuid=synthetic_id(k), vector={"default": vector.tolist()})
+        failed += len(collection.batch.failed_objects)
+        if progress:
+            progress(min(start + CHUNK, len(vectors)), time.perf_counter() - started)
+    return failed
+
+
+def print_progress(total: int) -> Callable[[int, float], None]:
+    """A `progress` for insert_synthetic that prints rows done and the rate so far (rows/s)."""
+    return lambda done, seconds: print(f"  inserted {done:,}/{total:,} ({done / seconds:,.0f}/s)", flush=True)
