@@ -211,7 +211,7 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
       await people.getByRole('button', { name: `Remove ${enrolledName}` }).click();
       await people.getByRole('button', { name: 'Yes, remove' }).click();
       await people.getByText(`Removed ${enrolledName}.`).waitFor({ timeout: 60_000 });
-      assert.equal(await people.getByRole('heading', { name: enrolledName, exact: true }).count(), 0);
+      await people.getByRole('heading', { name: enrolledName, exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
 
       await page.reload();
       const after = await search(page, original);

@@ -34,17 +34,18 @@ export function usePeople() {
     async (action: () => Promise<UploadResult | void>, doneText?: string): Promise<boolean> => {
       setBusy(true);
       setNotice(null);
+      let outcome: Notice;
       try {
         const result = await action();
-        setNotice(result ? uploadNotice(result) : { kind: 'success', text: doneText ?? 'Done.' });
-        return true;
+        outcome = result ? uploadNotice(result) : { kind: 'success', text: doneText ?? 'Done.' };
       } catch (error) {
-        setNotice({ kind: 'error', text: errorMessage(error) });
-        return false;
-      } finally {
-        await reload();
-        setBusy(false);
+        outcome = { kind: 'error', text: errorMessage(error) };
       }
+      // The list is reloaded before the notice shows, so the two always agree.
+      await reload();
+      setNotice(outcome);
+      setBusy(false);
+      return outcome.kind === 'success';
     },
     [reload],
   );
