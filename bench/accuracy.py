@@ -209,17 +209,20 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny run on the repo's sample photos")
     args = parser.parse_args()
     machine = print_machine()
+    s = get_settings()
     with tempfile.TemporaryDirectory(prefix="facesearch-accuracy-") as tmp:
         data = smoke_data(Path(tmp) / "data") if args.smoke else args.data
         enroll, queries = split(data, args.people)
         print(f"data: {data} ({len(enroll)} identities enrolled, {len(queries)} queries)", flush=True)
         answers, timing = run_real_path(enroll, queries, Path(tmp) / "run")
-    face = evaluate(answers, args.far)
-    print_report("facesearch (detect, align, dlib ResNet, Weaviate nearImage)", face)
-    result = {"data": str(data), "machine": machine, "timing": timing, "facesearch": face}
-    if not args.no_baseline:
-        result["whole_image_baseline"] = whole_image_baseline(enroll, queries, args.far)
-        print_report("whole-image baseline (no detection or alignment)", result["whole_image_baseline"])
+        face = evaluate(answers, args.far)
+        print_report(f"facesearch (detect, align, dlib ResNet via {s.embedder}, mirror {'on' if s.mirror else 'off'}, "
+                     "Weaviate nearImage)", face)
+        result = {"data": str(data), "machine": machine, "embedder": s.embedder, "mirror": s.mirror,
+                  "timing": timing, "facesearch": face}
+        if not args.no_baseline:  # still inside: the smoke data lives in tmp
+            result["whole_image_baseline"] = whole_image_baseline(enroll, queries, args.far)
+            print_report("whole-image baseline (no detection or alignment)", result["whole_image_baseline"])
     chosen = face["best_threshold_and_margin"]
     print(f"\ndefault chosen on {data.name}: FACESEARCH_THRESHOLD={chosen['threshold']:.4f} "
           f"FACESEARCH_MARGIN={chosen['margin']:.4f} (false accepts <= {args.far:.0%})")

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # Chosen on lfw-dev by bench/accuracy.py (most people accepted at <= 1% false accepts); see README.
     threshold: float = Field(default=0.9725, ge=0.0, le=1.0, description="Certainty (0..1) a known face needs.")
     margin: float = Field(
-        default=0.01, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
+        default=0.0075, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
     )
     mirror: bool = Field(default=True, description="Average each face's embedding with its mirror image's.")
 
