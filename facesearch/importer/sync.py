@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -81,6 +82,16 @@ def prepare_all(paths: list[Path], workers: int, detector: str) -> Iterator[prep
         yield from pool.map(prep.prepare, paths, chunksize=4)
 
 
+class _ReportedPerPhoto(logging.Filter):
+    """Drops the Weaviate client's "Failed to send N objects in a batch" lines: the import says, per photo, why."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, dict) and str(record.msg.get("message", "")).startswith("Failed to send"))
+
+
+logging.getLogger("weaviate-client").addFilter(_ReportedPerPhoto())
+
+
 def vectorizer_reason(message: str) -> str:
     """A sentence for a failed object from Weaviate's message (which carries only the status)."""
     match = re.search(r"fail with status (\d+)", message)
@@ -90,9 +101,13 @@ def vectorizer_reason(message: str) -> str:
 
 
 def write_faces(
-    collection: Collection, ready: list[tuple[Photo, str, prep.Prepared]]
+    collection: Collection, ready: Iterable[tuple[Photo, str, prep.Prepared]]
 ) -> dict[str, str]:
-    """Insert (or replace) faces in one batch; returns face id -> reason for those that failed."""
+    """Insert (or replace) faces in one batch as they come; returns face id -> reason for those that failed.
+
+    The batch sends in the background, so Weaviate and the vectorizer work while `ready` is still
+    detecting faces in the next photos.
+    """
     with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
         for photo, name, done in ready:
             assert done.crop is not None and done.box is not None
@@ -127,17 +142,21 @@ def import_people(
     report.notes = [f"{p.folder.name} has no name.txt; using the name '{p.name}'." for p in people if not p.named_by_file]
     names = {p.id: p.name for p in people}
     todo = plan.add + plan.replace
-    ready: list[tuple[Photo, str, prep.Prepared]] = []
+    written: list[Photo] = []
     failed: dict[Photo, str] = {}
-    for n, (photo, done) in enumerate(zip(todo, prepare_all([p.path for p in todo], workers, detector)), 1):
-        if on_photo:
-            on_photo(photo.path, n, len(todo))
-        if done.skip_reason:
-            failed[photo] = done.skip_reason
-        else:
-            ready.append((photo, names[photo.person_id], done))
-    refused = write_faces(collection, ready) if ready else {}
-    for photo, _, _ in ready:
+
+    def usable() -> Iterator[tuple[Photo, str, prep.Prepared]]:
+        for n, (photo, done) in enumerate(zip(todo, prepare_all([p.path for p in todo], workers, detector)), 1):
+            if on_photo:
+                on_photo(photo.path, n, len(todo))
+            if done.skip_reason:
+                failed[photo] = done.skip_reason
+            else:
+                written.append(photo)
+                yield photo, names[photo.person_id], done
+
+    refused = write_faces(collection, usable()) if todo else {}
+    for photo in written:
         reason = refused.get(store.object_id(photo.person_id, photo.filename))
         if reason:
             failed[photo] = reason
