@@ -208,6 +208,8 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-image baseline")
     parser.add_argument("--smoke", action="store_true", help="a tiny run on the repo's sample photos")
     args = parser.parse_args()
+    if not args.smoke and not args.data.is_dir():
+        parser.error(f"{args.data} is not a folder: pass --data DIR, laid out <identity>/<photos>")
     machine = print_machine()
     s = get_settings()
     with tempfile.TemporaryDirectory(prefix="facesearch-accuracy-") as tmp:

@@ -156,6 +156,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.smoke:
         args.photos = ROOT / "images"
+    if not args.photos.is_dir():
+        parser.error(f"{args.photos} is not a folder: pass --photos DIR, laid out <identity>/<photos>")
     return args
 
 
