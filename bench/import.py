@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import goal, print_machine, running_stack, timed, write_result  # noqa: E402
 from facesearch import store  # noqa: E402
+from facesearch.face import FaceModels  # noqa: E402
 from facesearch.importer import Person, import_people, scan_images  # noqa: E402
 from facesearch.importer import prepare as prep  # noqa: E402
 from facesearch.settings import ROOT, Settings, get_settings  # noqa: E402
@@ -79,8 +80,8 @@ def naive(collection: Collection, people: list[Person]) -> dict:
 
 def crops_of(people: list[Person], detector: str) -> list[bytes]:
     """The crops our importer would send to the vectorizer (photos without a usable face give none)."""
-    prep.init_worker(detector)
-    prepared = [prep.prepare(photo.path) for person in people for photo in person.photos]
+    models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+    prepared = [prep.prepare(models, photo.path) for person in people for photo in person.photos]
     return [p.crop for p in prepared if p.crop is not None]
 
 

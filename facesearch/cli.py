@@ -46,6 +46,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_find(args: argparse.Namespace) -> int:
+    """Every photo of a folder in which a face appears."""
+    from facesearch.library.cli import run_find
+
+    return run_find(get_settings(), args)
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    """Index, show or forget a folder of photos."""
+    from facesearch.library.cli import run_library
+
+    return run_library(get_settings(), args)
+
+
 def cmd_stack(args: argparse.Namespace) -> int:
     """Start, stop or show the local stack."""
     from facesearch.stack import LocalStack
@@ -73,10 +87,50 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("photo", type=Path)
     search.add_argument("--limit", type=int, default=get_settings().default_limit, help="candidates per face")
     search.set_defaults(run=cmd_search)
+    add_find(sub)
+    library = sub.add_parser("library", help="index, show or forget folders of photos searched by `find`")
+    library.add_argument("action", choices=["index", "status", "remove"])
+    library.add_argument("folder", nargs="?", type=Path, help="the folder (status: all folders when left out)")
+    library.set_defaults(run=cmd_library)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])
     stack.set_defaults(run=cmd_stack)
     return p
+
+
+def add_find(sub: argparse._SubParsersAction) -> None:
+    settings = get_settings()
+    find = sub.add_parser(
+        "find", help="every photo in a folder where a face appears (indexes what changed first)",
+        description="Print each photo of FOLDER in which the face appears, best first: its path, the similarity "
+        "(0..1, Weaviate's certainty) and the face's box (left, top, right, bottom in pixels).",
+    )
+    who = find.add_mutually_exclusive_group(required=True)
+    who.add_argument("-q", "--query", type=Path, help="a photo of the face")
+    who.add_argument("--person", help="an enrolled person's id: search with all their photos")
+    find.add_argument("-t", "--folder", type=Path, required=True, help="the folder of photos (searched recursively)")
+    find.add_argument("--threshold", type=similarity, default=settings.library_threshold,
+                      help=f"lowest similarity, 0..1 (default {settings.library_threshold}, chosen by bench/library.py)")
+    find.add_argument("--min-size", type=positive, default=0, metavar="PX", help="ignore faces narrower than PX pixels")
+    find.add_argument("--limit", type=positive, default=None, metavar="N", help="at most N photos (default: all)")
+    find.add_argument("--face", type=positive, default=None, metavar="K",
+                      help="search with the K-th face from the left (default: the largest)")
+    find.add_argument("--json", action="store_true", help="print one JSON array of {path, similarity, box}")
+    find.set_defaults(run=cmd_find)
+
+
+def similarity(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("a similarity is between 0 and 1")
+    return value
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

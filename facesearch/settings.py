@@ -42,8 +42,24 @@ class Settings(BaseSettings):
     images_dir: Path = ROOT / "images"
     frontend_dir: Path = ROOT / "frontend" / "dist"
 
-    # Weaviate collection.
+    # Weaviate collections.
     collection: str = "FaceRecognition"
+    library_collection: str = Field(default="LibraryFace", description="One object per face of a library photo.")
+    library_photo_collection: str = Field(
+        default="LibraryPhoto", description="One object per library photo (no vector): what was indexed, and when."
+    )
+
+    # The photo library: folders of ordinary photos, searched by face.
+    library_root: Path = Field(
+        default=ROOT / "library", description="The API indexes and serves only folders under this one."
+    )
+    # Chosen by bench/library.py on lfw-dev + lfw-dev-multi: the lowest similarity with precision >= 0.95.
+    library_threshold: float = Field(
+        default=0.97, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
+    )
+    library_threshold_min: float = Field(
+        default=0.94, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
+    )
 
     # Faces.
     detector: Literal["hog", "cnn"] = "hog"

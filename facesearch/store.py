@@ -7,8 +7,10 @@ sends the `image` blob (a crop around the face) to our face vectorizer.
 from __future__ import annotations
 
 import base64
+import logging
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import weaviate
@@ -48,6 +50,49 @@ class Candidate:
     @property
     def person_id(self) -> str:
         return self.face.person_id
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """An object to insert or replace. Without `vector`, Weaviate asks the face vectorizer for one."""
+
+    id: str
+    properties: Mapping[str, object]
+    vector: Sequence[float] | None = None
+
+
+VECTORIZER_STATUS = {
+    400: "The face vectorizer could not read the image.",
+    415: "The face vectorizer does not accept this image type.",
+    422: "The face vectorizer found no face in the crop around the face.",
+}
+
+
+def vectorizer_reason(message: str) -> str:
+    """A sentence for a failed object from Weaviate's message (which carries only the status)."""
+    match = re.search(r"fail with status (\d+)", message)
+    if match and int(match.group(1)) in VECTORIZER_STATUS:
+        return VECTORIZER_STATUS[int(match.group(1))]
+    return f"Weaviate refused the face: {message}"
+
+
+class _ReportedPerObject(logging.Filter):
+    """Drops the Weaviate client's "Failed to send N objects in a batch" lines: callers say, per photo, why."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, dict) and str(record.msg.get("message", "")).startswith("Failed to send"))
+
+
+logging.getLogger("weaviate-client").addFilter(_ReportedPerObject())
+
+
+def insert_many(collection: Collection, objects: Iterable[NewObject]) -> dict[str, str]:
+    """Insert (or replace) objects as they come, in background batches; object id -> Weaviate's
+    message for each that failed (see `vectorizer_reason`)."""
+    with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
+        for obj in objects:
+            batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
+    return {str(e.object_.uuid): e.message for e in collection.batch.failed_objects}
 
 
 def connect(settings: Settings) -> weaviate.WeaviateClient:
@@ -122,5 +167,29 @@ def nearest_faces(collection: Collection, jpeg: bytes, limit: int) -> list[Candi
         limit=limit,
         return_properties=METADATA,
         return_metadata=MetadataQuery(certainty=True, distance=True),
+    )
+    return [Candidate(_stored(o), float(o.metadata.certainty or 0.0)) for o in result.objects]
+
+
+def vector_of(obj) -> list[float]:  # noqa: ANN001 - a weaviate Object
+    """The object's face vector (collections here have one vector, named "default")."""
+    vector = obj.vector
+    return list(vector.get("default", next(iter(vector.values())))) if isinstance(vector, dict) else list(vector)
+
+
+def face_vectors(collection: Collection, person_id: str | None = None) -> list[tuple[StoredFace, list[float]]]:
+    """Enrolled faces with the vectors Weaviate holds for them: everyone's, or one person's."""
+    if person_id is None:
+        objects = collection.iterator(return_properties=METADATA, include_vector=True)
+    else:
+        where = Filter.by_property("person_id").equal(person_id)
+        objects = collection.query.fetch_objects(filters=where, return_properties=METADATA, include_vector=True, limit=10_000).objects
+    return [(_stored(o), vector_of(o)) for o in objects]
+
+
+def nearest_to_vector(collection: Collection, vector: Sequence[float], limit: int) -> list[Candidate]:
+    """The `limit` enrolled faces closest to a vector Weaviate already holds, best first (nearVector)."""
+    result = collection.query.near_vector(
+        near_vector=list(vector), limit=limit, return_properties=METADATA, return_metadata=MetadataQuery(certainty=True)
     )
     return [Candidate(_stored(o), float(o.metadata.certainty or 0.0)) for o in result.objects]

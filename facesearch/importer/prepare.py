@@ -1,4 +1,4 @@
-"""Photo -> the one face to enroll, cropped: runs in worker processes."""
+"""Photo -> the one face to enroll, cropped: runs in worker processes (facesearch.face.workers)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ CENTRALITY = 2.0
 """Else, among faces of similar size, the one nearest the middle is the person's if the next is this many
 times as far from the middle (a portrait puts its subject in the middle)."""
 
-_models: FaceModels | None = None
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -26,12 +24,6 @@ class Prepared:
     crop: bytes | None = None
     box: Box | None = None
     skip_reason: str | None = None
-
-
-def init_worker(detector: str) -> None:
-    """Load the detection models once per worker process."""
-    global _models
-    _models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
 
 
 def pick_face(boxes: list[Box], width: int, height: int) -> Box | str:
@@ -49,14 +41,13 @@ def pick_face(boxes: list[Box], width: int, height: int) -> Box | str:
     return f"{len(by_area)} faces of similar size; can't tell which one is the person."
 
 
-def prepare(path: Path) -> Prepared:
+def prepare(models: FaceModels, path: Path) -> Prepared:
     """Decode the photo, find the person's face and crop around it."""
-    assert _models is not None, "init_worker was not called"
     try:
         image = load_image(path.read_bytes())
     except FaceSearchError as e:
         return Prepared(path, skip_reason=e.message)
-    choice = pick_face(_models.detect(image, THOROUGH), image.shape[1], image.shape[0])
+    choice = pick_face(models.detect(image, THOROUGH), image.shape[1], image.shape[0])
     if isinstance(choice, str):
         return Prepared(path, skip_reason=choice)
     return Prepared(path, crop=encode_jpeg(crop_face(image, choice)), box=choice)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,14 +11,12 @@ from weaviate.classes.query import Filter
 from weaviate.collections import Collection
 
 from facesearch import store
+from facesearch.face import FaceModels
+from facesearch.face.workers import map_photos
 from facesearch.importer import prepare as prep
 from facesearch.importer.scan import Person, Photo
+from facesearch.store import vectorizer_reason
 
-VECTORIZER_STATUS = {
-    400: "The face vectorizer could not read the image.",
-    415: "The face vectorizer does not accept this image type.",
-    422: "The face vectorizer found no face in the crop around the face.",
-}
 
 
 @dataclass
@@ -72,43 +67,16 @@ def make_plan(people: list[Person], stored: Iterable[store.StoredFace]) -> Plan:
     return plan
 
 
-def prepare_all(paths: list[Path], workers: int, detector: str) -> Iterator[prep.Prepared]:
-    """Face crops of the photos, in order; in worker processes when workers > 1."""
-    if workers <= 1 or len(paths) < 2:
-        prep.init_worker(detector)
-        yield from map(prep.prepare, paths)
-        return
-    with ProcessPoolExecutor(workers, initializer=prep.init_worker, initargs=(detector,)) as pool:
-        yield from pool.map(prep.prepare, paths, chunksize=4)
-
-
-class _ReportedPerPhoto(logging.Filter):
-    """Drops the Weaviate client's "Failed to send N objects in a batch" lines: the import says, per photo, why."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, dict) and str(record.msg.get("message", "")).startswith("Failed to send"))
-
-
-logging.getLogger("weaviate-client").addFilter(_ReportedPerPhoto())
-
-
-def vectorizer_reason(message: str) -> str:
-    """A sentence for a failed object from Weaviate's message (which carries only the status)."""
-    match = re.search(r"fail with status (\d+)", message)
-    if match and int(match.group(1)) in VECTORIZER_STATUS:
-        return VECTORIZER_STATUS[int(match.group(1))]
-    return f"Weaviate refused the face: {message}"
-
-
 def write_faces(
     collection: Collection, ready: Iterable[tuple[Photo, str, prep.Prepared]]
 ) -> dict[str, str]:
-    """Insert (or replace) faces in one batch as they come; returns face id -> reason for those that failed.
+    """Insert (or replace) faces as they come; returns face id -> reason for those that failed.
 
     The batch sends in the background, so Weaviate and the vectorizer work while `ready` is still
     detecting faces in the next photos.
     """
-    with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
+
+    def objects() -> Iterator[store.NewObject]:
         for photo, name, done in ready:
             assert done.crop is not None and done.box is not None
             properties = {
@@ -119,8 +87,9 @@ def write_faces(
                 "box": [done.box.left, done.box.top, done.box.right, done.box.bottom],
                 "image": base64.b64encode(done.crop).decode(),
             }
-            batch.add_object(properties=properties, uuid=store.object_id(photo.person_id, photo.filename))
-    return {str(e.object_.uuid): vectorizer_reason(e.message) for e in collection.batch.failed_objects}
+            yield store.NewObject(store.object_id(photo.person_id, photo.filename), properties)
+
+    return {uid: vectorizer_reason(message) for uid, message in store.insert_many(collection, objects()).items()}
 
 
 def import_people(
@@ -130,10 +99,12 @@ def import_people(
     only: set[str] | None = None,
     workers: int = 1,
     detector: str = "hog",
+    models: FaceModels | None = None,
     on_photo: Callable[[Path, int, int], None] | None = None,
 ) -> ImportReport:
     """Sync Weaviate with `people`; with `only`, just those person ids (others are left alone).
 
+    Faces are found in `workers` processes, or here with `models` when given and `workers` is 1.
     `on_photo(path, done, total)` is called after each photo that needed work.
     """
     stored = [f for f in store.all_faces(collection) if only is None or f.person_id in only]
@@ -146,7 +117,8 @@ def import_people(
     failed: dict[Photo, str] = {}
 
     def usable() -> Iterator[tuple[Photo, str, prep.Prepared]]:
-        for n, (photo, done) in enumerate(zip(todo, prepare_all([p.path for p in todo], workers, detector)), 1):
+        found = map_photos(prep.prepare, [p.path for p in todo], workers=workers, detector=detector, models=models)
+        for n, (photo, done) in enumerate(zip(todo, found), 1):
             if on_photo:
                 on_photo(photo.path, n, len(todo))
             if done.skip_reason:

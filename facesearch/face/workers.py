@@ -1,0 +1,46 @@
+"""Run a function over photo files in worker processes, each with its own detection models.
+
+dlib's objects are not thread-safe, so parallel detection means processes. Each worker builds its
+FaceModels once (in the pool's initializer) and calls `fn(models, path)` for every photo it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from facesearch.face.models import FaceModels
+
+T = TypeVar("T")
+PhotoFn = Callable[[FaceModels, Path], T]
+
+_models: FaceModels | None = None
+
+
+def _init_worker(detector: str) -> None:
+    global _models
+    _models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+
+
+def _call(fn: PhotoFn, path: Path):  # noqa: ANN202 - T
+    assert _models is not None, "the worker's initializer did not run"
+    return fn(_models, path)
+
+
+def map_photos(
+    fn: PhotoFn, paths: list[Path], *, workers: int, detector: str, models: FaceModels | None = None
+) -> Iterator[T]:
+    """`fn(models, path)` for each path, in order; in `workers` processes when there is more than one.
+
+    With one worker it runs here, on `models` when given (else models built for this call).
+    `fn` must be a module-level function so that it can be sent to the workers.
+    """
+    if workers <= 1 or len(paths) < 2:
+        local = models or FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+        yield from (fn(local, path) for path in paths)
+        return
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(detector,)) as pool:
+        yield from pool.map(partial(_call, fn), paths, chunksize=4)

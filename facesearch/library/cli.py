@@ -1,0 +1,164 @@
+"""`python -m facesearch find` and `python -m facesearch library ...`: the library from a terminal.
+
+Results go to stdout (with --json, exactly one JSON array and nothing else); progress, notes and the
+indexing summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.progress import Progress
+from weaviate.collections import Collection
+
+from facesearch import store
+from facesearch.errors import BadRequest, NotFound
+from facesearch.face import FaceModels
+from facesearch.library import records
+from facesearch.library.find import Match, Query, find_by_person, find_by_photo
+from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
+from facesearch.library.records import Library
+from facesearch.library.tag import Tagger
+from facesearch.settings import Settings
+
+
+@dataclass
+class Session:
+    """What one command needs, built once: the Weaviate collections and the detector."""
+
+    settings: Settings
+    people: Collection
+    library: Library
+    models: FaceModels
+
+    def tagger(self) -> Tagger:
+        return Tagger(self.people, self.settings.threshold, self.settings.margin)
+
+
+@contextmanager
+def session(settings: Settings) -> Iterator[Session]:
+    client = store.connect(settings)
+    try:
+        people = store.ensure_collection(client, settings.collection)
+        library = records.ensure_library(client, settings)
+        yield Session(settings, people, library, FaceModels(detector=settings.detector, embedder=None))
+    finally:
+        client.close()
+
+
+@contextmanager
+def progress(out=sys.stderr) -> Iterator[OnPhoto]:  # noqa: ANN001 - a text stream
+    """A progress bar on a terminal, plain lines otherwise (logs, CI)."""
+    if not out.isatty():
+        yield lambda path, done, total: print(f"[{done}/{total}] {path}", file=out, flush=True)
+        return
+    from rich.console import Console
+
+    with Progress(console=Console(file=out), transient=True) as bar:
+        task = bar.add_task("Indexing photos", total=None)
+        yield lambda path, done, total: bar.update(task, completed=done, total=total)
+
+
+def checked_folder(folder: Path) -> Path:
+    if not folder.is_dir():
+        raise NotFound(f"{folder} is not a folder.")
+    return folder
+
+
+def index(s: Session, folder: Path, out=sys.stdout) -> IndexReport:  # noqa: ANN001 - a text stream
+    """Index a folder with progress, print what was skipped and the summary line."""
+    with progress() as on_photo:
+        report = index_folder(
+            s.library, checked_folder(folder), tagger=s.tagger(), workers=s.settings.import_workers,
+            detector=s.settings.detector, models=s.models, on_photo=on_photo,
+        )
+    for path, reason in report.skipped:
+        print(f"skipped: {path}: {reason}", file=out)
+    for old, new in report.moved:
+        print(f"moved: {old} -> {new}", file=out)
+    print(f"{folder}: {report.summary()}", file=out)
+    return report
+
+
+def box_text(m: Match) -> str:
+    b = m.face.box
+    return f"left={b.left} top={b.top} right={b.right} bottom={b.bottom}"
+
+
+def print_matches(matches: list[Match], as_json: bool, names: dict[str, str]) -> None:
+    if as_json:
+        rows = [{"path": m.face.path, "similarity": round(m.similarity, 4), "box": m.face.box.to_json()} for m in matches]
+        print(json.dumps(rows))
+        return
+    for m in matches:
+        who = f"  ({names.get(m.face.person_id, m.face.person_id)})" if m.face.person_id else ""
+        print(f"{m.face.path}  similarity {m.similarity:.3f}  box {box_text(m)}{who}")
+
+
+def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
+    """Index the folder (only what changed), then print every photo with the face, best first."""
+    folder = checked_folder(args.folder)
+    query = Query(args.threshold, args.min_size, args.limit, [folder_key(folder)])
+    with session(settings) as s:
+        report = index(s, folder, out=sys.stderr)
+        if not report.photos:
+            raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
+        if args.person:
+            matches = find_by_person(s.people, s.library, args.person, query)
+        else:
+            found = find_by_photo(s.models, s.library, read_query(args.query), query, args.face)
+            if found.note:
+                print(f"note: {found.note}", file=sys.stderr)
+            matches = found.matches
+        names = {f.person_id: f.name for f in store.all_faces(s.people)}
+    if not matches:
+        print(f"No photo in {folder} has this face at similarity {args.threshold:.3f} or more.", file=sys.stderr)
+    print_matches(matches, args.json, names)
+    return 0
+
+
+def read_query(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise BadRequest(f"The query photo {path} could not be read ({e.strerror or e}).") from e
+
+
+def run_library(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
+    """`library index FOLDER`, `library status [FOLDER]`, `library remove FOLDER`."""
+    with session(settings) as s:
+        if args.action == "index":
+            index(s, args.folder)
+        elif args.action == "status":
+            print_status(s.library, args.folder)
+        else:
+            remove(s.library, args.folder)
+    return 0
+
+
+def print_status(library: Library, folder: Path | None) -> None:
+    stats = records.folder_stats(library)
+    keys = [folder_key(folder)] if folder else sorted(stats)
+    if not keys:
+        print("No folder is indexed. Index one with: python -m facesearch library index FOLDER")
+    skipped = records.skipped_photos(library)
+    for key in keys:
+        if key not in stats:
+            raise NotFound(f"{key} is not indexed.")
+        st = stats[key]
+        last = f"{st.last_indexed:%Y-%m-%d %H:%M:%S %Z}" if st.last_indexed else "never"
+        print(f"{key}: {st.photos} photos, {st.faces} faces, last indexed {last}")
+        for p in (p for p in skipped if p.folder == key):
+            print(f"  skipped: {p.path}: {p.skip_reason}")
+
+
+def remove(library: Library, folder: Path) -> None:
+    key = folder_key(folder)
+    count = records.forget_folder(library, key)
+    print(f"{key}: forgotten ({count} photos); the files are not touched.")
+

@@ -1,0 +1,110 @@
+"""Finding a face in the library: every photo in which it appears, best first.
+
+A photo the user brings is searched with Weaviate's nearImage (the face vectorizer embeds its crop);
+an enrolled person is searched with the vectors Weaviate already holds for their photos (nearVector).
+Either way Weaviate returns every library face at least `threshold` similar, within the folders asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from weaviate.classes.query import Filter
+from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateQueryError
+
+from facesearch import store
+from facesearch.errors import BadRequest, NoFace, NotFound
+from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.library.records import Library, StoredFace, nearest
+
+
+@dataclass(frozen=True)
+class Match:
+    """The best face of one library photo; similarity is Weaviate's certainty, 0..1."""
+
+    face: StoredFace
+    similarity: float
+
+
+@dataclass(frozen=True)
+class PhotoFind:
+    """A search with a photo: its faces (left to right, in pixels of the EXIF-oriented photo), the one
+    searched with (numbered from 1), a note when it was chosen among several, and the matches."""
+
+    width: int
+    height: int
+    faces: list[Box]
+    query: int
+    note: str | None
+    matches: list[Match]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to return: similarity floor (0..1), faces at least `min_size` pixels wide, at most `limit`
+    photos (None: all), from these folders (None: all)."""
+
+    threshold: float
+    min_size: int = 0
+    limit: int | None = None
+    folders: Sequence[str] | None = None
+
+    def where(self) -> Filter | None:
+        parts = []
+        if self.folders is not None:
+            parts.append(Filter.by_property("folder").contains_any(list(self.folders) or [""]))
+        if self.min_size > 0:
+            parts.append(Filter.by_property("face_width").greater_or_equal(self.min_size))
+        return Filter.all_of(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
+def best_per_photo(hits: list[tuple[StoredFace, float]], limit: int | None) -> list[Match]:
+    """Each photo once, with its most similar face; best first, then by folder and path."""
+    best: dict[str, Match] = {}
+    for face, similarity in hits:
+        if face.photo_id not in best or similarity > best[face.photo_id].similarity:
+            best[face.photo_id] = Match(face, similarity)
+    ranked = sorted(best.values(), key=lambda m: (-m.similarity, m.face.folder, m.face.path))
+    return ranked[:limit] if limit is not None else ranked
+
+
+def choose_face(boxes: list[Box], face: int | None) -> tuple[int, str | None]:
+    """The number (from 1, left to right) of the face to search with, and a note when it was chosen."""
+    if face is not None:
+        if not 1 <= face <= len(boxes):
+            raise BadRequest(f"This photo has {len(boxes)} face(s); there is no face {face}.")
+        return face, None
+    largest = max(range(len(boxes)), key=lambda i: boxes[i].area) + 1
+    if len(boxes) == 1:
+        return 1, None
+    return largest, f"The photo has {len(boxes)} faces; searching with the largest, face {largest} from the left."
+
+
+def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Query, face: int | None = None) -> PhotoFind:
+    """Every library photo in which a face of this photo appears (the largest face, or face number `face`)."""
+    image = load_image(data)
+    boxes = [b for b in models.detect(image, THOROUGH) if b.width >= query.min_size]
+    if not boxes:
+        raise NoFace("No face was found in this photo." if not query.min_size else
+                     f"No face at least {query.min_size} pixels wide was found in this photo.")
+    chosen, note = choose_face(boxes, face)
+    crop = encode_jpeg(crop_face(image, boxes[chosen - 1]))
+    try:
+        hits = nearest(library, certainty=query.threshold, image=crop, where=query.where())
+    except WeaviateQueryError as e:
+        if "fail with status 422" in str(e):
+            raise NoFace("The face vectorizer found no face in the crop around this face.") from e
+        raise
+    height, width = image.shape[:2]
+    return PhotoFind(width, height, boxes, chosen, note, best_per_photo(hits, query.limit))
+
+
+def find_by_person(people: Collection, library: Library, person_id: str, query: Query) -> list[Match]:
+    """Every library photo in which an enrolled person appears: searched with each of their photos."""
+    enrolled = store.face_vectors(people, person_id)
+    if not enrolled:
+        raise NotFound(f"There is no person '{person_id}'.")
+    hits = [hit for _, vector in enrolled for hit in nearest(library, certainty=query.threshold, vector=vector, where=query.where())]
+    return best_per_photo(hits, query.limit)

@@ -1,0 +1,197 @@
+"""Indexing a folder: make its LibraryFace and LibraryPhoto objects match the photos on disk.
+
+New and changed photos are read and every face in them is stored (Weaviate vectorizes each crop);
+moved or renamed photos keep their faces and vectors under the new path; removed photos lose theirs;
+photos whose size and modification time are as indexed are not read at all.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from facesearch import store
+from facesearch.errors import FaceSearchError
+from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.face.workers import map_photos
+from facesearch.library import records
+from facesearch.library.records import Library, StoredPhoto
+from facesearch.library.scan import DiskPhoto, Plan, make_plan, scan_folder
+from facesearch.library.tag import Tagger
+
+OnPhoto = Callable[[str, int, int], None]
+"""on_photo(path, done, total), after each photo that had to be read."""
+
+
+@dataclass(frozen=True)
+class Detected:
+    """Every face of one photo: boxes in pixels of the EXIF-oriented photo, left to right, with JPEG crops."""
+
+    width: int = 0
+    height: int = 0
+    faces: tuple[tuple[Box, bytes], ...] = ()
+    skip_reason: str = ""
+
+
+def detect_faces(models: FaceModels, file: Path) -> Detected:
+    """Read a photo and crop every face in it; runs in worker processes (facesearch.face.workers)."""
+    try:
+        image = load_image(file.read_bytes())
+    except FaceSearchError as e:
+        return Detected(skip_reason=e.message)
+    except OSError as e:
+        return Detected(skip_reason=f"The file could not be read ({e.strerror or e}).")
+    height, width = image.shape[:2]
+    return Detected(width, height, tuple((box, encode_jpeg(crop_face(image, box))) for box in models.detect(image, THOROUGH)))
+
+
+@dataclass
+class IndexReport:
+    """What indexing a folder did. Paths are relative to the folder; reasons are sentences."""
+
+    folder: str
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    """(old path, new path)"""
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    faces: int = 0
+    """Faces stored for the new and changed photos."""
+
+    @property
+    def photos(self) -> int:
+        """Photos in the folder now, skipped ones included."""
+        return len(self.new) + len(self.changed) + len(self.moved) + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"new {len(self.new)}, changed {len(self.changed)}, moved {len(self.moved)}, removed {len(self.removed)}, "
+            f"unchanged {self.unchanged}, skipped {len(self.skipped)}; {self.faces} faces"
+        )
+
+
+def folder_key(folder: Path) -> str:
+    """How a folder is named in Weaviate: its absolute path, links resolved."""
+    return str(folder.resolve())
+
+
+def photo_record(folder: str, photo: DiskPhoto, sha256: str, found: Detected, faces: int) -> store.NewObject:
+    properties = {
+        "folder": folder, "path": photo.path, "sha256": sha256, "size": photo.size, "mtime_ns": str(photo.mtime_ns),
+        "width": found.width, "height": found.height, "faces": faces, "skip_reason": found.skip_reason,
+        "indexed_at": datetime.now(timezone.utc),
+    }
+    return store.NewObject(records.photo_id(folder, photo.path), properties)
+
+
+def face_objects(folder: str, photo: DiskPhoto, found: Detected) -> Iterator[store.NewObject]:
+    pid = records.photo_id(folder, photo.path)
+    for index, (box, crop) in enumerate(found.faces, start=1):
+        properties = {
+            "folder": folder, "path": photo.path, "photo_id": pid, "person_id": "",
+            "box": [box.left, box.top, box.right, box.bottom], "face_width": box.width,
+            "photo_width": found.width, "photo_height": found.height, "image": base64.b64encode(crop).decode(),
+        }
+        yield store.NewObject(records.face_id(folder, photo.path, index), properties)
+
+
+@dataclass
+class _Written:
+    """Per photo read: what was found, and which of its faces Weaviate stored."""
+
+    found: dict[str, Detected] = field(default_factory=dict)
+    face_ids: dict[str, list[str]] = field(default_factory=dict)
+
+
+def write_new_faces(
+    library: Library, folder: str, photos: list[DiskPhoto], detections: Iterable[Detected], on_photo: OnPhoto | None
+) -> _Written:
+    """Store the faces of the photos that had to be read, while the next ones are still being read."""
+    written = _Written()
+
+    def objects() -> Iterator[store.NewObject]:
+        for n, (photo, found) in enumerate(zip(photos, detections), start=1):
+            written.found[photo.path] = found
+            faces = list(face_objects(folder, photo, found))
+            written.face_ids[photo.path] = [f.id for f in faces]
+            yield from faces
+            if on_photo:
+                on_photo(photo.path, n, len(photos))
+
+    refused = store.insert_many(library.faces, objects())
+    # A face the vectorizer refuses (it finds no face in the crop) is not stored: the photo goes without it.
+    for path, ids in written.face_ids.items():
+        written.face_ids[path] = [i for i in ids if i not in refused]
+    return written
+
+
+def move_photos(library: Library, folder: str, moves: list[tuple[DiskPhoto, StoredPhoto]]) -> None:
+    """Keep the faces (crops, vectors, tags) of photos that only changed path."""
+    for photo, old in moves:
+        new_id = records.photo_id(folder, photo.path)
+        faces = [
+            store.NewObject(records.face_id(folder, photo.path, n), {**properties, "path": photo.path, "photo_id": new_id}, vector)
+            for n, (properties, vector) in enumerate(records.face_objects_of(library, old.id), start=1)
+        ]
+        store.insert_many(library.faces, faces)
+        record = {"folder": folder, "path": photo.path, "sha256": old.sha256, "size": photo.size,
+                  "mtime_ns": str(photo.mtime_ns), "width": old.width, "height": old.height, "faces": len(faces),
+                  "skip_reason": old.skip_reason, "indexed_at": old.indexed_at or datetime.now(timezone.utc)}
+        records.delete_photos(library, [old.id])
+        store.insert_many(library.photos, [store.NewObject(new_id, record)])
+
+
+def index_folder(
+    library: Library,
+    folder: Path,
+    *,
+    tagger: Tagger | None = None,
+    workers: int = 1,
+    detector: str = "hog",
+    models: FaceModels | None = None,
+    on_photo: OnPhoto | None = None,
+) -> IndexReport:
+    """Index `folder` (recursively): only what changed since the last time costs work.
+
+    Faces are found in `workers` processes, or here with `models` when given and `workers` is 1.
+    New faces are tagged with the enrolled people by `tagger`.
+    """
+    key = folder_key(folder)
+    stored = list(records.photos_in(library, key))
+    plan = make_plan(scan_folder(folder), stored)
+    report = IndexReport(key, unchanged=len(plan.keep) + len(plan.touch))
+    records.delete_photos(library, [records.photo_id(key, p.path) for p in plan.change])
+    todo = plan.add + plan.change
+    files = [p.file for p in todo]
+    written = write_new_faces(
+        library, key, todo, map_photos(detect_faces, files, workers=workers, detector=detector, models=models), on_photo
+    )
+    photo_records = [
+        photo_record(key, p, plan.sha256[p.path], written.found[p.path], len(written.face_ids[p.path])) for p in todo
+    ]
+    photo_records += [photo_record(key, p, plan.sha256[p.path], _as_detected(old), old.faces) for p, old in plan.touch]
+    store.insert_many(library.photos, photo_records)
+    move_photos(library, key, plan.move)
+    records.delete_photos(library, [r.id for r in plan.remove])
+    if tagger:
+        tagger.tag(library, [i for ids in written.face_ids.values() for i in ids])
+    return _report(report, plan, written)
+
+
+def _as_detected(old: StoredPhoto) -> Detected:
+    return Detected(old.width, old.height, (), old.skip_reason)
+
+
+def _report(report: IndexReport, plan: Plan, written: _Written) -> IndexReport:
+    report.new = [p.path for p in plan.add]
+    report.changed = [p.path for p in plan.change]
+    report.moved = [(old.path, p.path) for p, old in plan.move]
+    report.removed = [r.path for r in plan.remove]
+    report.skipped = [(path, found.skip_reason) for path, found in written.found.items() if found.skip_reason]
+    report.faces = sum(len(ids) for ids in written.face_ids.values())
+    return report

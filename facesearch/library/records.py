@@ -1,0 +1,264 @@
+"""The library's two Weaviate collections and the objects in them.
+
+LibraryFace: one object per face, vectorized by img2vec-neural from `image` (a JPEG crop around the
+face). LibraryPhoto: one object per photo, no vector. Ids derive from the folder and the photo's path
+(and the face's number), so indexing again replaces instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import weaviate
+from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.aggregate import GroupByAggregate, Metrics
+from weaviate.classes.query import Filter, MetadataQuery
+from weaviate.collections import Collection
+
+from facesearch.errors import NotFound
+from facesearch.face import Box
+from facesearch.settings import Settings
+from facesearch import store
+from facesearch.store import HNSW_EF
+
+VECTOR = "default"
+"""The name of LibraryFace's one vector (Weaviate's default name)."""
+
+NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
+
+FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_width", "photo_height", "person_id"]
+"""Every property of a LibraryFace but the image blob."""
+
+PHOTO_PROPERTIES = ["folder", "path", "sha256", "size", "mtime_ns", "width", "height", "faces", "skip_reason", "indexed_at"]
+
+
+
+@dataclass(frozen=True)
+class Library:
+    """The library's collections: `faces` (LibraryFace) and `photos` (LibraryPhoto)."""
+
+    faces: Collection
+    photos: Collection
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo as indexed. `path` is relative to `folder`, with `/` between parts; sizes in pixels/bytes."""
+
+    id: str
+    folder: str
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    width: int
+    height: int
+    faces: int
+    skip_reason: str
+    indexed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    """A face of a library photo. `box` is in pixels of the EXIF-oriented photo; `person_id` is "" when
+    the face is nobody enrolled."""
+
+    id: str
+    folder: str
+    path: str
+    photo_id: str
+    box: Box
+    photo_width: int
+    photo_height: int
+    person_id: str
+    vector: list[float] | None = None
+
+
+def photo_id(folder: str, path: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"photo\0{folder}\0{path}"))
+
+
+def face_id(folder: str, path: str, index: int) -> str:
+    """The id of the `index`-th face (from 1, left to right) of a photo."""
+    return str(uuid.uuid5(NAMESPACE, f"face\0{folder}\0{path}\0{index}"))
+
+
+def _text(name: str) -> Property:
+    return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
+
+
+def ensure_library(client: weaviate.WeaviateClient, settings: Settings) -> Library:
+    """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW)."""
+    if not client.collections.exists(settings.library_collection):
+        client.collections.create(
+            settings.library_collection,
+            vector_config=Configure.Vectors.img2vec_neural(
+                image_fields=["image"],
+                vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE, ef=HNSW_EF),
+            ),
+            properties=[
+                _text("folder"), _text("path"), _text("photo_id"), _text("person_id"),
+                Property(name="image", data_type=DataType.BLOB),
+                Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
+                Property(name="face_width", data_type=DataType.INT, description="px"),
+                Property(name="photo_width", data_type=DataType.INT, description="px"),
+                Property(name="photo_height", data_type=DataType.INT, description="px"),
+            ],
+        )
+    if not client.collections.exists(settings.library_photo_collection):
+        client.collections.create(
+            settings.library_photo_collection,
+            properties=[
+                _text("folder"), _text("path"), _text("sha256"), _text("skip_reason"),
+                Property(name="size", data_type=DataType.INT, description="bytes"),
+                Property(name="mtime_ns", data_type=DataType.TEXT, description="modification time, ns since 1970"),
+                Property(name="width", data_type=DataType.INT, description="px, EXIF-oriented"),
+                Property(name="height", data_type=DataType.INT, description="px, EXIF-oriented"),
+                Property(name="faces", data_type=DataType.INT),
+                Property(name="indexed_at", data_type=DataType.DATE),
+            ],
+        )
+    return Library(client.collections.get(settings.library_collection), client.collections.get(settings.library_photo_collection))
+
+
+def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
+    p = obj.properties
+    return StoredPhoto(
+        str(obj.uuid), p["folder"], p["path"], p.get("sha256") or "", int(p.get("size") or 0),
+        int(p.get("mtime_ns") or 0), int(p.get("width") or 0), int(p.get("height") or 0), int(p.get("faces") or 0),
+        p.get("skip_reason") or "", p.get("indexed_at"),
+    )
+
+
+def stored_face(obj) -> StoredFace:  # noqa: ANN001 - a weaviate Object
+    p = obj.properties
+    vector = store.vector_of(obj) if obj.vector else None
+    return StoredFace(
+        str(obj.uuid), p["folder"], p["path"], p["photo_id"], Box(*p["box"]),
+        int(p.get("photo_width") or 0), int(p.get("photo_height") or 0), p.get("person_id") or "", vector,
+    )
+
+
+def photos_in(library: Library, folder: str | None = None) -> Iterator[StoredPhoto]:
+    """Every indexed photo, or those of one folder."""
+    for obj in library.photos.iterator(return_properties=PHOTO_PROPERTIES):
+        if folder is None or obj.properties["folder"] == folder:
+            yield stored_photo(obj)
+
+
+def get_photo(library: Library, id_: str) -> StoredPhoto | None:
+    obj = library.photos.query.fetch_object_by_id(id_, return_properties=PHOTO_PROPERTIES)
+    return stored_photo(obj) if obj else None
+
+
+def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> list[StoredFace]:
+    """The faces that match a filter (at most 10,000, Weaviate's page limit), with their vectors if asked."""
+    result = library.faces.query.fetch_objects(
+        filters=where, return_properties=FACE_PROPERTIES, include_vector=vectors, limit=10_000
+    )
+    return [stored_face(o) for o in result.objects]
+
+
+def faces_of_photos(library: Library, photo_ids: list[str], *, vectors: bool = False) -> list[StoredFace]:
+    """Every face of these photos, left to right within a photo."""
+    faces: list[StoredFace] = []
+    for start in range(0, len(photo_ids), 200):
+        faces += faces_where(library, Filter.by_property("photo_id").contains_any(photo_ids[start : start + 200]), vectors=vectors)
+    return sorted(faces, key=lambda f: (f.photo_id, f.box.left, f.box.top))
+
+
+def face_objects_of(library: Library, photo_id_: str) -> list[tuple[dict, dict[str, list[float]]]]:
+    """Every face of a photo as stored, image included, with its vector; left to right."""
+    result = library.faces.query.fetch_objects(
+        filters=Filter.by_property("photo_id").equal(photo_id_), return_properties=FACE_PROPERTIES + ["image"],
+        include_vector=True, limit=10_000,
+    )
+    objects = sorted(result.objects, key=lambda o: tuple(o.properties["box"][:2]))
+    return [(dict(o.properties), {VECTOR: store.vector_of(o)}) for o in objects]
+
+
+def delete_photos(library: Library, photo_ids: list[str]) -> None:
+    """Photos and every face of theirs."""
+    for start in range(0, len(photo_ids), 200):
+        chunk = photo_ids[start : start + 200]
+        library.faces.data.delete_many(where=Filter.by_property("photo_id").contains_any(chunk))
+        library.photos.data.delete_many(where=Filter.by_id().contains_any(chunk))
+
+
+def forget_folder(library: Library, folder: str) -> int:
+    """Delete an indexed folder's photos and faces from Weaviate; how many photos. NotFound if not indexed."""
+    photo_ids = [p.id for p in photos_in(library, folder)]
+    if not photo_ids:
+        raise NotFound(f"{folder} is not indexed.")
+    delete_photos(library, photo_ids)
+    return len(photo_ids)
+
+
+@dataclass(frozen=True)
+class FolderStats:
+    """An indexed folder: photos (skipped ones included), faces stored, when a photo was last indexed."""
+
+    photos: int
+    faces: int
+    last_indexed: datetime | None
+
+
+def folder_stats(library: Library) -> dict[str, FolderStats]:
+    """Every indexed folder, counted by Weaviate (without reading the photo records)."""
+    result = library.photos.aggregate.over_all(
+        group_by=GroupByAggregate(prop="folder", limit=10_000),
+        total_count=True,
+        return_metrics=[Metrics("faces").integer(sum_=True), Metrics("indexed_at").date_(maximum=True)],
+    )
+    stats = {}
+    for group in result.groups:
+        last = group.properties["indexed_at"].maximum
+        stats[str(group.grouped_by.value)] = FolderStats(
+            int(group.total_count or 0), int(group.properties["faces"].sum_ or 0),
+            datetime.fromisoformat(last) if isinstance(last, str) else last,
+        )
+    return stats
+
+
+def skipped_photos(library: Library) -> list[StoredPhoto]:
+    """Photos that could not be read, with the reason; by folder and path."""
+    result = library.photos.query.fetch_objects(
+        filters=Filter.by_property("skip_reason").not_equal(""), return_properties=PHOTO_PROPERTIES, limit=10_000
+    )
+    return sorted((stored_photo(o) for o in result.objects), key=lambda p: (p.folder, p.path))
+
+
+def photos_per_person(library: Library) -> dict[str, int]:
+    """person id -> in how many library photos they are known (a person is tagged once per photo at most)."""
+    result = library.faces.aggregate.over_all(
+        filters=Filter.by_property("person_id").not_equal(""),
+        group_by=GroupByAggregate(prop="person_id", limit=10_000),
+        total_count=True,
+    )
+    return {str(g.grouped_by.value): int(g.total_count or 0) for g in result.groups}
+
+
+def nearest(
+    library: Library,
+    *,
+    certainty: float,
+    image: bytes | None = None,
+    vector: Sequence[float] | None = None,
+    where: Filter | None = None,
+) -> list[tuple[StoredFace, float]]:
+    """Every library face at least `certainty` similar to the face in `image` (a JPEG, through Weaviate's
+    nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first.
+
+    No limit is sent: Weaviate then widens its search until the next face falls below `certainty`.
+    """
+    common = {"certainty": certainty, "filters": where, "return_properties": FACE_PROPERTIES,
+              "return_metadata": MetadataQuery(certainty=True)}
+    if image is not None:
+        result = library.faces.query.near_image(near_image=base64.b64encode(image).decode(), **common)
+    else:
+        result = library.faces.query.near_vector(near_vector=list(vector or []), **common)
+    return [(stored_face(o), float(o.metadata.certainty or 0.0)) for o in result.objects]

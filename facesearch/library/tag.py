@@ -1,0 +1,60 @@
+"""Naming library faces after enrolled people, with the app's known/unknown rule (facesearch.decide).
+
+A library face is tagged with a person when the person search would name that person for it. A person
+is in a photo at most once: of several faces of one photo named alike, only the most similar keeps the
+name. Tagging compares vectors Weaviate already holds (nearVector); it never computes one.
+"""
+
+from __future__ import annotations
+
+from weaviate.classes.query import Filter
+from weaviate.collections import Collection
+
+from facesearch import store
+from facesearch.decide import accept
+from facesearch.library.records import Library, StoredFace, faces_where, nearest
+from facesearch.search import POOL
+
+
+class Tagger:
+    """Tags library faces against the enrolled people in `people` (the FaceRecognition collection)."""
+
+    def __init__(self, people: Collection, threshold: float, margin: float) -> None:
+        self.people = people
+        self.threshold = threshold
+        self.margin = margin
+
+    def person_of(self, vector: list[float]) -> tuple[str, float]:
+        """The person a face vector is known as and the certainty, or ("", 0.0) for nobody."""
+        found = store.nearest_to_vector(self.people, vector, POOL)
+        return (found[0].person_id, found[0].certainty) if accept(found, self.threshold, self.margin) else ("", 0.0)
+
+    def tag(self, library: Library, face_ids: list[str]) -> int:
+        """Tag these faces (every face of a photo that could be tagged must be among them); the number changed."""
+        faces: list[StoredFace] = []
+        for start in range(0, len(face_ids), 200):
+            faces += faces_where(library, Filter.by_id().contains_any(face_ids[start : start + 200]), vectors=True)
+        best: dict[tuple[str, str], tuple[float, str]] = {}
+        for face in faces:
+            person, certainty = self.person_of(face.vector or [])
+            key = (face.photo_id, person)
+            if person and certainty > best.get(key, (0.0, ""))[0]:
+                best[key] = (certainty, face.id)
+        wanted = {face_id: person for (_, person), (_, face_id) in best.items()}
+        changed = [f for f in faces if wanted.get(f.id, "") != f.person_id]
+        for face in changed:
+            library.faces.data.update(uuid=face.id, properties={"person_id": wanted.get(face.id, "")})
+        return len(changed)
+
+    def retag_all(self, library: Library) -> int:
+        """Tag the whole library again, after people changed; the number of faces whose tag changed.
+
+        Only faces near an enrolled face can be named (their best certainty must reach the threshold,
+        and a runner-up within the margin can take a name away), so only those and the faces tagged
+        now are looked at: the work grows with the people, not with the library.
+        """
+        ids = {f.id for f in faces_where(library, Filter.by_property("person_id").not_equal(""))}
+        floor = max(0.0, self.threshold - self.margin)
+        for _, vector in store.face_vectors(self.people):
+            ids |= {face.id for face, _ in nearest(library, certainty=floor, vector=vector)}
+        return self.tag(library, sorted(ids))
