@@ -12,11 +12,16 @@ from facesearch.settings import get_settings
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Sync Weaviate with the people folders."""
+    """Sync Weaviate with the people folders, then name the library's faces after them again."""
     from facesearch.importer.cli import run_import
 
+    from facesearch.library.cli import retag
+
     settings = get_settings()
-    return run_import(settings, args.images or settings.images_dir)
+    code = run_import(settings, args.images or settings.images_dir)
+    if code == 0:
+        retag(settings)
+    return code
 
 
 def cmd_search(args: argparse.Namespace) -> int:

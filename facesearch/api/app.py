@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from facesearch.api.backend import Backend
-from facesearch.api.routes import health, people, search
+from facesearch.api.routes import health, library, people, search
 from facesearch.http import install_error_handlers
 from facesearch.settings import get_settings
 
@@ -24,6 +24,7 @@ PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>facesearch</title>
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.backend = Backend(get_settings())
     yield
+    app.state.backend.jobs.close()
     app.state.backend.close()
 
 
@@ -38,7 +39,7 @@ def mount_page(app: FastAPI, dist: Path) -> None:
 def create_app() -> FastAPI:
     app = FastAPI(title="facesearch", lifespan=lifespan)
     install_error_handlers(app)
-    for router in (health.router, search.router, people.router, people.photos_router):
+    for router in (health.router, search.router, people.router, people.photos_router, library.router):
         app.include_router(router)
     mount_page(app, get_settings().frontend_dir)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 from facesearch import store
@@ -79,6 +81,8 @@ class PersonOut(BaseModel):
     name: str
     photo_count: int
     photos: list[PhotoOut]
+    library_photos: int = 0
+    """In how many library photos the person is known."""
 
 
 class PeopleOut(BaseModel):
@@ -96,8 +100,9 @@ class EnrollOut(BaseModel):
     skipped: list[SkippedOut]
 
 
-def people_of(faces: list[store.StoredFace]) -> list[PersonOut]:
-    """Faces grouped by person, people sorted by name and photos by filename."""
+def people_of(faces: list[store.StoredFace], library_photos: dict[str, int] | None = None) -> list[PersonOut]:
+    """Faces grouped by person, people sorted by name and photos by filename; `library_photos`:
+    person id -> in how many library photos they are known."""
     grouped: dict[str, list[store.StoredFace]] = {}
     for face in faces:
         grouped.setdefault(face.person_id, []).append(face)
@@ -106,6 +111,7 @@ def people_of(faces: list[store.StoredFace]) -> list[PersonOut]:
             id=pid,
             name=group[0].name,
             photo_count=len(group),
+            library_photos=(library_photos or {}).get(pid, 0),
             photos=[
                 PhotoOut(id=f.id, filename=f.filename, photo_url=f"/api/photos/{f.id}")
                 for f in sorted(group, key=lambda f: f.filename)
@@ -114,3 +120,95 @@ def people_of(faces: list[store.StoredFace]) -> list[PersonOut]:
         for pid, group in grouped.items()
     ]
     return sorted(people, key=lambda p: (p.name.lower(), p.id))
+
+
+# The photo library (docs/api.md, "The photo library").
+
+
+class SkippedPhotoOut(BaseModel):
+    path: str
+    reason: str
+
+
+class FolderOut(BaseModel):
+    folder: str
+    indexed: bool
+    photos: int
+    faces: int
+    last_indexed: datetime | None
+    skipped: list[SkippedPhotoOut]
+
+
+class JobOut(BaseModel):
+    folder: str
+    state: str
+    done: int
+    total: int
+    summary: str | None
+    error: str | None
+
+
+class LibraryOut(BaseModel):
+    root: str
+    folders: list[FolderOut]
+    job: JobOut | None
+
+
+class IndexIn(BaseModel):
+    folder: str
+
+
+class LibraryFaceOut(BaseModel):
+    face_id: str
+    box: BoxOut
+    person_id: str | None
+    name: str | None
+
+
+class LibraryMatchOut(BaseModel):
+    photo_id: str
+    folder: str
+    path: str
+    similarity: float
+    box: BoxOut
+    person_id: str | None
+    name: str | None
+    width: int
+    height: int
+    image_url: str
+
+
+class QueryFaceOut(BaseModel):
+    index: int
+    box: BoxOut
+
+
+class FindOut(BaseModel):
+    width: int
+    height: int
+    faces: list[QueryFaceOut]
+    query: int
+    note: str | None
+    threshold: float
+    matches: list[LibraryMatchOut]
+
+
+class PersonRefOut(BaseModel):
+    id: str
+    name: str
+
+
+class PersonFindOut(BaseModel):
+    person: PersonRefOut
+    threshold: float
+    matches: list[LibraryMatchOut]
+
+
+class LibraryPhotoOut(BaseModel):
+    photo_id: str
+    folder: str
+    path: str
+    width: int
+    height: int
+    image_url: str
+    faces: list[LibraryFaceOut]

@@ -129,6 +129,21 @@ def read_query(path: Path) -> bytes:
         raise BadRequest(f"The query photo {path} could not be read ({e.strerror or e}).") from e
 
 
+def retag(settings: Settings) -> None:
+    """Tag the library's faces again after the people changed (nothing to do without a library)."""
+    client = store.connect(settings)
+    try:
+        if not client.collections.exists(settings.library_collection):
+            return
+        library = records.ensure_library(client, settings)
+        people = store.ensure_collection(client, settings.collection)
+        changed = Tagger(people, settings.threshold, settings.margin).retag_all(library)
+    finally:
+        client.close()
+    if changed:
+        print(f"library: {changed} faces now named differently")
+
+
 def run_library(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
     """`library index FOLDER`, `library status [FOLDER]`, `library remove FOLDER`."""
     with session(settings) as s:

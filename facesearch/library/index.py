@@ -71,7 +71,7 @@ class IndexReport:
     def summary(self) -> str:
         return (
             f"new {len(self.new)}, changed {len(self.changed)}, moved {len(self.moved)}, removed {len(self.removed)}, "
-            f"unchanged {self.unchanged}, skipped {len(self.skipped)}; {self.faces} faces"
+            f"unchanged {self.unchanged}, skipped {len(self.skipped)}; {self.faces} faces added"
         )
 
 

@@ -29,7 +29,8 @@ def ready(backend: BackendDep) -> dict[str, str]:
 
 @router.get("/config")
 def config(backend: BackendDep) -> dict[str, float | int]:
-    """What the page needs to know: threshold and margin (certainty 0..1), upload limit (MB), result limits."""
+    """What the page needs to know: threshold and margin (certainty 0..1), upload limit (MB), result limits,
+    the library's default similarity floor and the lowest its slider goes (0..1)."""
     s = backend.settings
     return {
         "threshold": s.threshold,
@@ -37,4 +38,6 @@ def config(backend: BackendDep) -> dict[str, float | int]:
         "max_upload_mb": s.max_upload_mb,
         "default_limit": s.default_limit,
         "max_limit": s.max_limit,
+        "library_threshold": s.library_threshold,
+        "library_threshold_min": s.library_threshold_min,
     }

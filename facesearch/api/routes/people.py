@@ -12,6 +12,7 @@ from facesearch.api.uploads import read_upload
 from facesearch.errors import NotFound
 from facesearch.importer import enroll
 from facesearch.importer.sync import ImportReport
+from facesearch.library.records import photos_per_person
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 
@@ -32,9 +33,10 @@ def answer(collection: Collection, person_id: str, report: ImportReport) -> Enro
 
 
 @router.get("")
-def list_people(collection: CollectionDep) -> PeopleOut:
-    """Everyone enrolled, by name."""
-    return PeopleOut(people=people_of(list(store.all_faces(collection))))
+def list_people(backend: BackendDep, collection: CollectionDep) -> PeopleOut:
+    """Everyone enrolled, by name, with in how many library photos each is known."""
+    counts = photos_per_person(backend.library())
+    return PeopleOut(people=people_of(list(store.all_faces(collection)), counts))
 
 
 @router.post("", status_code=201)
@@ -45,6 +47,7 @@ def create_person(
     uploads = read_all(backend, photos)
     with backend.write_lock:
         report = enroll.enroll(collection, backend.settings.images_dir, name, uploads)
+    backend.people_changed()
     return answer(collection, enroll.person_id_for(name), report)
 
 
@@ -57,6 +60,7 @@ def add_photos(
     uploads = read_all(backend, photos)
     with backend.write_lock:
         report = enroll.add_photos(collection, folder, uploads)
+    backend.people_changed()
     return answer(collection, person_id, report)
 
 
@@ -65,6 +69,7 @@ def remove_photo(person_id: str, photo_id: str, backend: BackendDep, collection:
     """Remove one photo (and the person with their last one)."""
     with backend.write_lock:
         enroll.remove_photo(collection, enroll.person_folder(backend.settings.images_dir, person_id), photo_id)
+    backend.people_changed()
     return Response(status_code=204)
 
 
@@ -73,6 +78,7 @@ def remove_person(person_id: str, backend: BackendDep, collection: CollectionDep
     """Remove a person and all their photos."""
     with backend.write_lock:
         enroll.remove_person(collection, enroll.person_folder(backend.settings.images_dir, person_id))
+    backend.people_changed()
     return Response(status_code=204)
 
 
