@@ -95,7 +95,10 @@ def parser() -> argparse.ArgumentParser:
     add_find(sub)
     library = sub.add_parser("library", help="index, show or forget folders of photos searched by `find`")
     library.add_argument("action", choices=["index", "status", "remove"])
-    library.add_argument("folder", nargs="?", type=Path, help="the folder (status: all folders when left out)")
+    library.add_argument(
+        "folder", nargs="?", type=Path,
+        help="the folder (index: every folder in the library root when left out; status: every indexed folder)",
+    )
     library.set_defaults(run=cmd_library)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])

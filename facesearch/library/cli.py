@@ -148,12 +148,24 @@ def run_library(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Nam
     """`library index FOLDER`, `library status [FOLDER]`, `library remove FOLDER`."""
     with session(settings) as s:
         if args.action == "index":
-            index(s, args.folder)
+            for folder in [args.folder] if args.folder else root_folders(settings):
+                index(s, folder)
         elif args.action == "status":
             print_status(s.library, args.folder)
+        elif args.folder is None:
+            raise BadRequest("Name the folder to forget: library remove FOLDER")
         else:
             remove(s.library, args.folder)
     return 0
+
+
+def root_folders(settings: Settings) -> list[Path]:
+    """The folders directly under the library root (what `library index` with no folder indexes)."""
+    root = settings.library_root
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    if not folders:
+        print(f"No folder of photos in {root}; put one there, or name one: library index FOLDER")
+    return folders
 
 
 def print_status(library: Library, folder: Path | None) -> None:
