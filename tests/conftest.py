@@ -19,8 +19,10 @@ IMAGES = ROOT / "images"
 
 
 def private_settings(state: Path, images: Path) -> Settings:
-    """An isolated stack for tests: one vectorizer worker and in-process import keep it light."""
-    return isolated_settings(state, images, vectorizer_workers=1, import_workers=1)
+    """An isolated stack for tests: one vectorizer worker and in-process import keep it light.
+    Its library root is an empty folder beside `state`."""
+    (state.parent / "library").mkdir(parents=True, exist_ok=True)
+    return isolated_settings(state, images, vectorizer_workers=1, import_workers=1, library_root=state.parent / "library")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from weaviate.collections import Collection
 
 from facesearch import store
 from facesearch.errors import BadRequest, NotFound
-from facesearch.face import FaceModels
+from facesearch.face import FaceModels, load_image
 from facesearch.library import records
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
@@ -103,6 +103,7 @@ def print_matches(matches: list[Match], as_json: bool, names: dict[str, str]) ->
 def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
     """Index the folder (only what changed), then print every photo with the face, best first."""
     folder = checked_folder(args.folder)
+    photo = None if args.person else read_query(args.query)
     query = Query(args.threshold, args.min_size, args.limit, [folder_key(folder)])
     with session(settings) as s:
         report = index(s, folder, out=sys.stderr)
@@ -111,7 +112,7 @@ def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namesp
         if args.person:
             matches = find_by_person(s.people, s.library, args.person, query)
         else:
-            found = find_by_photo(s.models, s.library, read_query(args.query), query, args.face)
+            found = find_by_photo(s.models, s.library, photo, query, args.face)
             if found.note:
                 print(f"note: {found.note}", file=sys.stderr)
             matches = found.matches
@@ -123,10 +124,13 @@ def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namesp
 
 
 def read_query(path: Path) -> bytes:
+    """The query photo's bytes, checked to be a JPEG, PNG or WebP photo."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as e:
         raise BadRequest(f"The query photo {path} could not be read ({e.strerror or e}).") from e
+    load_image(data)
+    return data
 
 
 def retag(settings: Settings) -> None:

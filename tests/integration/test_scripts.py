@@ -26,12 +26,24 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     settings = private_settings(tmp_path / "state", tmp_path / "images")
     env = {**os.environ, "FACESEARCH_MODE": "local", **settings_env(settings)}
 
+    shutil.copytree(ROOT / "library" / "samples", settings.library_root / "samples")
+
     out = run("start.sh", env)
     assert "imported 8, unchanged 0" in out
+    assert "samples: new 6, changed 0, moved 0, removed 0, unchanged 0, skipped 0; 13 faces added" in out
     assert f"open {settings.api_url}" in out
     photo = {"photo": ("q.jpg", (LOOK_FOR / "Seth_Moulton.jpg").read_bytes())}
     answer = httpx.post(f"{settings.api_url}/api/search", files=photo, timeout=60).json()
     assert answer["faces"][0]["match"]["name"] == "Seth Moulton"
+
+    # "Where else does this face appear?" from the command line and through the API.
+    find = [".venv/bin/python", "-m", "facesearch", "find", "-q", "look_for/Ted_Lieu.jpg", "-t", str(settings.library_root / "samples")]
+    done = subprocess.run(find, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert {line.split()[0] for line in done.stdout.splitlines()} == {"2024/office-party.jpg", "2025/reunion.jpg"}
+    photo = {"photo": ("q.jpg", (LOOK_FOR / "Ted_Lieu.jpg").read_bytes())}
+    found = httpx.post(f"{settings.api_url}/api/library/find", files=photo, timeout=60).json()
+    assert {m["path"] for m in found["matches"]} == {"2024/office-party.jpg", "2025/reunion.jpg"}
     assert "already running" in run("start.sh", env)
 
     assert "api: stopped" in run("stop.sh", env)
@@ -39,5 +51,6 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
 
     again = run("start.sh", env)
     assert "imported 0, unchanged 8, updated 0, removed 0, skipped 0" in again
+    assert "samples: new 0, changed 0, moved 0, removed 0, unchanged 6, skipped 0; 0 faces added" in again
     assert httpx.get(f"{settings.api_url}/api/people", timeout=30).json()["people"][0]["name"] == "Cady Coleman"
     run("stop.sh", env)
