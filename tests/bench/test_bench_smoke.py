@@ -14,7 +14,7 @@ import pytest
 
 from facesearch.settings import ROOT
 
-SCRIPTS = ["accuracy", "latency", "import", "scale"]
+SCRIPTS = ["accuracy", "latency", "import", "scale", "library"]
 
 
 @pytest.mark.integration

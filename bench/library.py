@@ -1,0 +1,290 @@
+"""The photo library: how well "find this face" finds a person's other photos, and how fast.
+
+Accuracy, on every photo of the data folders (default ../shared/lfw-dev and ../shared/lfw-dev-multi,
+laid out <identity>/<photos>, never copied: the library is a temporary folder of links) indexed as one
+library through the real path (our indexer, Weaviate, the face vectorizer). Each LFW photo's labelled
+person is its face nearest the middle; other faces in it are bystanders. For every identity with two
+or more photos, its first photo is the query (that face, through find_by_photo: nearImage with a
+similarity floor); the answer is every other photo whose best face clears the threshold. A returned
+photo is right when it is the same identity's and its matched face is the labelled one; recall counts
+those among the identity's other photos, precision among all returned. Printed: recall and precision
+over thresholds, mean average precision, and the default threshold: the lowest with precision >= 0.95.
+
+Speed: index rate (photos/s, faces/s) of that library; then find through the API (POST
+/api/library/find, one at a time) and Weaviate's own vector search with the threshold, at several
+library sizes, grown with synthetic faces drawn to look like the real ones (the mean and covariance of
+the library's vectors), as bench/scale.py does for people.
+
+Usage: .venv/bin/python bench/library.py [--data DIR ...] [--sizes 1000,100000,1000000] [--queries 200] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.accuracy import smoke_data  # noqa: E402
+from bench.common import CHUNK, DIM, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
+from facesearch import store  # noqa: E402
+from facesearch.face import Box, FaceModels, load_image  # noqa: E402
+from facesearch.library import records  # noqa: E402
+from facesearch.library.find import Query, find_by_photo  # noqa: E402
+from facesearch.library.index import folder_key, index_folder  # noqa: E402
+from facesearch.settings import ROOT  # noqa: E402
+
+DATA = [ROOT.parent / "shared" / "lfw-dev", ROOT.parent / "shared" / "lfw-dev-multi"]
+FLOOR = 0.90
+"""Similarity floor of the accuracy queries; every threshold on the curve is at or above it."""
+GRID = np.round(np.arange(0.90, 0.99001, 0.0025), 4)
+PRECISION = 0.95
+GOAL_FIND_P50_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Photo:
+    identity: str
+    path: str
+    """relative to the library folder"""
+
+
+def link_library(data: list[Path], folder: Path) -> list[Photo]:
+    """Links to every photo of the data folders in one library folder: <data name>/<identity>/<photo>."""
+    photos = []
+    for source in data:
+        for person in sorted(p for p in source.iterdir() if p.is_dir()):
+            (folder / source.name / person.name).mkdir(parents=True)
+            for file in sorted(person.iterdir()):
+                if file.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
+                    (folder / source.name / person.name / file.name).symlink_to(file.resolve())
+                    photos.append(Photo(person.name, f"{source.name}/{person.name}/{file.name}"))
+    return photos
+
+
+def labelled(faces: list[records.StoredFace]) -> dict[str, str]:
+    """photo id -> id of its labelled face (the one nearest the photo's middle)."""
+    best: dict[str, tuple[float, str]] = {}
+    for f in faces:
+        d = f.box.distance_to(f.photo_width / 2, f.photo_height / 2)
+        if f.photo_id not in best or d < best[f.photo_id][0]:
+            best[f.photo_id] = (d, f.id)
+    return {photo: face for photo, (_, face) in best.items()}
+
+
+def middle_face(boxes: list[Box], width: int, height: int) -> int:
+    """Number (from 1, left to right) of the face nearest the middle."""
+    return min(range(len(boxes)), key=lambda i: boxes[i].distance_to(width / 2, height / 2)) + 1
+
+
+@dataclass(frozen=True)
+class Result:
+    """One query: its identity, how many other photos it has, and (similarity, right?) per returned photo."""
+
+    identity: str
+    relevant: int
+    returned: list[tuple[float, bool]]
+
+
+def run_queries(models: FaceModels, library: records.Library, key: str, photos: list[Photo], label: dict[str, str]) -> list[Result]:
+    by_identity: dict[str, list[Photo]] = {}
+    for p in photos:
+        by_identity.setdefault(p.identity, []).append(p)
+    identity_of = {records.photo_id(key, p.path): p.identity for p in photos}
+    results = []
+    for identity, own in sorted(by_identity.items()):
+        if len(own) < 2:
+            continue
+        data = (Path(key) / own[0].path).read_bytes()
+        image = load_image(data)
+        boxes = models.detect(image)
+        returned: list[tuple[float, bool]] = []
+        if boxes:
+            face = middle_face(boxes, image.shape[1], image.shape[0])
+            found = find_by_photo(models, library, data, Query(FLOOR, folders=[key]), face)
+            query_photo = records.photo_id(key, own[0].path)
+            returned = [(m.similarity, identity_of.get(m.face.photo_id) == identity and label.get(m.face.photo_id) == m.face.id)
+                        for m in found.matches if m.face.photo_id != query_photo]
+        results.append(Result(identity, len(own) - 1, returned))
+    return results
+
+
+def curve(results: list[Result]) -> list[dict]:
+    relevant = sum(r.relevant for r in results)
+    rows = []
+    for t in GRID:
+        returned = [ok for r in results for s, ok in r.returned if s >= t]
+        right = sum(returned)
+        rows.append({"threshold": float(t), "recall": right / relevant if relevant else 0.0,
+                     "precision": right / len(returned) if returned else 1.0, "returned": len(returned)})
+    return rows
+
+
+def mean_average_precision(results: list[Result]) -> float:
+    """Mean over queries of average precision over their ranked answers (down to the FLOOR)."""
+    aps = []
+    for r in results:
+        hits, total = 0, 0.0
+        for rank, (_, ok) in enumerate(sorted(r.returned, key=lambda x: -x[0]), start=1):
+            if ok:
+                hits += 1
+                total += hits / rank
+        aps.append(total / r.relevant if r.relevant else 0.0)
+    return float(np.mean(aps)) if aps else 0.0
+
+
+def accuracy(settings, library: records.Library, data: list[Path], work: Path) -> tuple[dict, str, np.ndarray]:  # noqa: ANN001
+    folder = work / "library"
+    photos = link_library(data, folder)
+    print(f"indexing {len(photos):,} photos of {len({p.identity for p in photos}):,} identities "
+          f"({settings.import_workers} detection processes)", flush=True)
+    report, seconds = timed(lambda: index_folder(library, folder, workers=settings.import_workers, detector=settings.detector))
+    key = folder_key(folder)
+    faces = records.faces_where(library, records.Filter.by_property("folder").equal(key), vectors=True) if len(photos) < 9000 else []
+    index = {"photos": len(photos), "faces": report.faces, "skipped": len(report.skipped), "seconds": round(seconds, 1),
+             "photos_per_s": round(len(photos) / seconds, 1), "faces_per_s": round(report.faces / seconds, 1)}
+    print(f"  indexed in {seconds:.0f} s: {index['photos_per_s']} photos/s, {index['faces_per_s']} faces/s, "
+          f"{report.faces:,} faces, {len(report.skipped)} skipped", flush=True)
+    models = FaceModels(detector=settings.detector, embedder=None)
+    results = run_queries(models, library, key, photos, labelled(faces))
+    rows = curve(results)
+    chosen = next((r for r in rows if r["precision"] >= PRECISION), None)
+    result = {"index": index, "queries": len(results), "relevant": sum(r.relevant for r in results),
+              "no_face_queries": sum(1 for r in results if not r.returned and r.relevant), "curve": rows,
+              "map": round(mean_average_precision(results), 4), "chosen": chosen}
+    vectors = np.array([f.vector for f in faces], dtype=np.float32)
+    return result, key, vectors
+
+
+def synthetic_faces(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` unit vectors in the real faces' region: identities from the real vectors' Gaussian
+    (mean and covariance), four photos around each, normalised."""
+    mean, cov = real.mean(axis=0), np.cov(real, rowvar=False)
+    cov += np.eye(DIM) * 1e-6  # a few real faces (a smoke run) give a singular covariance
+    centres = rng.multivariate_normal(mean, cov, size=max(1, count // 4))
+    spread = np.sqrt(np.trace(cov) / DIM) * 0.5
+    owner = np.arange(count) // 4 % len(centres)
+    return unit_vectors(centres[owner] + rng.standard_normal((count, DIM)) * spread)
+
+
+def grow(library: records.Library, key: str, vectors: np.ndarray, first: int) -> None:
+    """Insert synthetic faces (their own vectors, no image) into the library's folder."""
+    for start in range(0, len(vectors), CHUNK):
+        with library.faces.batch.fixed_size(batch_size=1000, concurrent_requests=2) as batch:
+            for k, vector in enumerate(vectors[start : start + CHUNK], start=first + start):
+                path = f"synthetic/{k}.jpg"
+                props = {"folder": key, "path": path, "photo_id": records.photo_id(key, path), "person_id": "",
+                         "box": [0, 0, 100, 100], "face_width": 100, "photo_width": 250, "photo_height": 250}
+                batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={records.VECTOR: vector.tolist()})
+        print(f"  library faces: {first + start + min(CHUNK, len(vectors) - start):,}", flush=True)
+
+
+def speed_at(settings, library: records.Library, key: str, queries: list[Path], real: np.ndarray, threshold: float) -> dict:  # noqa: ANN001
+    """find p50/p95 through the API, and Weaviate's vector search alone, at the library's present size."""
+    size = len(library.faces)
+    api_s, hits = [], []
+    with httpx.Client(base_url=settings.api_url, timeout=120) as api:
+        for path in queries[:3]:
+            api.post("/api/library/find", files={"photo": (path.name, path.read_bytes())})  # warm up
+        for path in queries:
+            answer, s = timed(lambda: api.post(
+                "/api/library/find", params={"threshold": threshold}, files={"photo": (path.name, path.read_bytes())}))
+            if answer.status_code == 200:
+                api_s.append(s)
+                hits.append(len(answer.json()["matches"]))
+    vector_s = [timed(lambda: records.nearest(library, certainty=threshold, vector=v.tolist()))[1] for v in real[: len(queries)]]
+    row = {"faces": size, "api_find": percentiles(api_s), "vector_search": percentiles(vector_s),
+           "mean_photos_returned": round(float(np.mean(hits)), 1) if hits else 0.0}
+    print(f"  {size:>9,} faces: API find p50 {row['api_find']['p50_ms']:.1f} / p95 {row['api_find']['p95_ms']:.1f} ms; "
+          f"Weaviate's vector search p50 {row['vector_search']['p50_ms']:.1f} / p95 {row['vector_search']['p95_ms']:.1f} ms; "
+          f"{row['mean_photos_returned']} photos returned per find", flush=True)
+    return row
+
+
+def speed_library(settings, library: records.Library, photos: list[Path], folder: Path) -> str:  # noqa: ANN001
+    """A fresh library folder of real photos (links), indexed: the start of the speed runs."""
+    folder.mkdir()
+    for n, photo in enumerate(photos):
+        (folder / f"{n}{photo.suffix}").symlink_to(photo.resolve())
+    index_folder(library, folder, workers=settings.import_workers, detector=settings.detector)
+    return folder_key(folder)
+
+
+def speed(settings, library: records.Library, key: str, real: np.ndarray, sizes: list[int], queries: list[Path], threshold: float) -> list[dict]:  # noqa: ANN001
+    """find at each library size: real faces first, then synthetic ones added up to the size."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for size in sizes:
+        have = len(library.faces)
+        if size > have:
+            grow(library, key, synthetic_faces(real, size - have, rng), first=have)
+        rows.append(speed_at(settings, library, key, queries, real, threshold))
+    return rows
+
+
+def print_accuracy(acc: dict) -> None:
+    print(f"\n{acc['queries']} queries, {acc['relevant']} other photos to find "
+          f"({acc['no_face_queries']} queries without a face found); mean average precision {acc['map']:.4f}")
+    print("  threshold  recall  precision  photos returned")
+    for r in acc["curve"]:
+        print(f"  {r['threshold']:.4f}    {r['recall']:.4f}  {r['precision']:.4f}     {r['returned']}")
+    c = acc["chosen"]
+    if c:
+        print(f"default threshold (lowest with precision >= {PRECISION}): {c['threshold']:.4f} -> recall {c['recall']:.4f}, "
+              f"precision {c['precision']:.4f}: FACESEARCH_LIBRARY_THRESHOLD={c['threshold']:.4f}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
+    parser.add_argument("--sizes", default="1000,100000,1000000", help="library sizes (faces) to time find at")
+    parser.add_argument("--queries", type=int, default=200, help="find requests per size")
+    parser.add_argument("--smoke", action="store_true", help="the sample photos, sizes 100 and 300, 5 queries")
+    args = parser.parse_args()
+    args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    if args.smoke:
+        args.sizes, args.queries = [100, 300], 5
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    machine = print_machine()
+    with tempfile.TemporaryDirectory(prefix="facesearch-library-") as tmp:
+        work = Path(tmp)
+        data = [smoke_data(work / "smoke")] if args.smoke else args.data
+        missing = [d for d in data if not d.is_dir()]
+        if missing:
+            sys.exit(f"error: no data folder at {', '.join(map(str, missing))} (see --data)")
+        (work / "images").mkdir()
+        with running_stack(work, work / "images", library_root=work) as (settings, _):
+            client = store.connect(settings)
+            try:
+                library = records.ensure_library(client, settings)
+                acc, key, real = accuracy(settings, library, data, work)
+                print_accuracy(acc)
+                threshold = acc["chosen"]["threshold"] if acc["chosen"] else settings.library_threshold
+                every = sorted((work / "library").rglob("*.*"))
+                queries = every[:: max(1, len(every) // max(1, args.queries))][: args.queries]
+                records.forget_folder(library, key)
+                print(f"\nfind at {threshold:.4f}, {len(queries)} query photos per size, one at a time; the library "
+                      f"starts with {min(args.sizes[0], len(every))} real photos and grows with synthetic faces:", flush=True)
+                key = speed_library(settings, library, every[: args.sizes[0]], work / "speed")
+                rows = speed(settings, library, key, real, args.sizes, queries, threshold)
+            finally:
+                client.close()
+    result = {"machine": machine, "accuracy": acc, "threshold": threshold, "speed": rows}
+    largest = rows[-1]
+    print(goal(f"find p50 <= {GOAL_FIND_P50_MS:g} ms at {largest['faces']:,} faces", largest["api_find"]["p50_ms"] <= GOAL_FIND_P50_MS))
+    print(f"result: {write_result('library', result)}")
+
+
+if __name__ == "__main__":
+    main()
