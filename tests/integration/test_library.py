@@ -289,3 +289,13 @@ def test_cli_library_status_and_remove(lib: Lib, tmp_path: Path) -> None:
     gone = cli(lib, "library", "status", str(folder))
     assert gone.returncode == 1 and "is not indexed." in gone.stderr
     assert (folder / "ted.jpg").is_file()
+
+
+def test_find_returns_every_face_above_the_threshold_not_a_first_page(lib: Lib, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(40):  # more than Weaviate's default page of 25 (QUERY_DEFAULTS_LIMIT)
+        shutil.copy(enrolled("Ted_Lieu"), folder / f"{n:02}.jpg")
+    lib.index(folder)
+    assert len(lib.find(enrolled("Ted_Lieu"), folder)) == 40
+    assert len(lib.find(enrolled("Ted_Lieu"), folder, limit=30)) == 30
