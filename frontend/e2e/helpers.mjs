@@ -45,16 +45,22 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** The search page's file input. @param {import('playwright-core').Page} page */
-export const searchInput = (page) => page.getByLabel(/choose (a|another) photo/i);
+/** The page's two search areas, by their accessible names. */
+export const PEOPLE_SEARCH = 'Who is in this photo?';
+export const LIBRARY_SEARCH = 'Find in photos';
+
+/** A search area's file input (the people search's by default). @param {import('playwright-core').Page} page */
+export const searchInput = (page, region = PEOPLE_SEARCH) =>
+  page.getByRole('region', { name: region, exact: true }).getByLabel(/choose (a|another) photo/i);
 
 /**
- * Drops a file on the search area the way a browser does: a DataTransfer on dragenter, dragover and drop.
+ * Drops a file on a search area the way a browser does: a DataTransfer on dragenter, dragover and drop.
  * @param {import('playwright-core').Page} page
  * @param {{ name: string, mimeType: string, buffer: Buffer }} file
+ * @param {string} [region] the area's accessible name (the people search's by default)
  */
-export async function dropFile(page, file) {
-  const target = page.getByRole('region', { name: 'Who is in this photo?' });
+export async function dropFile(page, file, region = PEOPLE_SEARCH) {
+  const target = page.getByRole('region', { name: region, exact: true });
   const dataTransfer = await page.evaluateHandle(({ name, mimeType, base64 }) => {
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const transfer = new DataTransfer();

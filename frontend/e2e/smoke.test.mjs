@@ -11,6 +11,7 @@ import {
   drawPng,
   dropFile,
   launchBrowser,
+  LIBRARY_SEARCH,
   openPage,
   screenshot,
   searchInput,
@@ -24,6 +25,7 @@ const ada = {
   name: 'Ada Lovelace',
   photo_count: 1,
   photos: [{ id: 'a1', filename: '1.png', photo_url: '/api/photos/a1' }],
+  library_photos: 2,
 };
 const box = { left: 160, top: 96, right: 320, bottom: 288 };
 const candidate = { person_id: ada.id, name: ada.name, photo_id: 'a1', filename: '1.png', photo_url: '/api/photos/a1' };
@@ -36,6 +38,35 @@ const unknown = {
   width: 800,
   height: 600,
   faces: [{ index: 1, box, match: null, candidates: [{ ...candidate, certainty: 0.42, accepted: false }] }],
+};
+
+const config = { threshold: 0.9725, margin: 0.0075, max_upload_mb: 10, default_limit: 1, max_limit: 10, library_threshold: 0.97, library_threshold_min: 0.94 };
+const library = {
+  root: '/home/me/facesearch/library',
+  folders: [
+    { folder: 'samples', indexed: true, photos: 12, faces: 31, last_indexed: '2026-11-25T16:02:11Z', skipped: [{ path: 'broken.jpg', reason: 'The image could not be read.' }] },
+    { folder: 'holiday', indexed: false, photos: 0, faces: 0, last_indexed: null, skipped: [] },
+  ],
+  job: { folder: 'samples', state: 'done', done: 12, total: 12, summary: 'new 12, changed 0, moved 0, removed 0, unchanged 0, skipped 1; 31 faces', error: null },
+};
+// The library photos are the drawn face (800 × 600), its face at the box above.
+/** @param {string} id @param {string} path @param {number} similarity @param {string | null} name */
+const libraryMatch = (id, path, similarity, name) => ({
+  photo_id: id, folder: 'samples', path, similarity, box, person_id: name ? ada.id : null, name,
+  width: 800, height: 600, image_url: `/api/library/photos/${id}/image`,
+});
+const libraryMatches = [
+  libraryMatch('l1', 'group-2.jpg', 0.991, ada.name),
+  libraryMatch('l2', 'beach/day-1.jpg', 0.975, ada.name),
+  libraryMatch('l3', 'party.jpg', 0.955, null),
+];
+const found = { width: 800, height: 600, faces: [{ index: 1, box }], query: 1, note: null, threshold: 0.94, matches: libraryMatches };
+const libraryPhoto = {
+  photo_id: 'l1', folder: 'samples', path: 'group-2.jpg', width: 800, height: 600, image_url: '/api/library/photos/l1/image',
+  faces: [
+    { face_id: 'f1', box, person_id: ada.id, name: ada.name },
+    { face_id: 'f2', box: { left: 560, top: 120, right: 660, bottom: 240 }, person_id: null, name: null },
+  ],
 };
 
 /** @returns {Promise<number>} */
@@ -96,6 +127,13 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     if (facePng.length === 0) facePng = await drawPng(page, { width: 800, height: 600, face: true });
     await page.route('**/api/people', (route) => route.fulfill({ json: { people: [ada] } }));
     await page.route('**/api/photos/*', (route) => route.fulfill({ body: facePng, contentType: 'image/png' }));
+    await page.route('**/api/config', (route) => route.fulfill({ json: config }));
+    await page.route('**/api/library', (route) => route.fulfill({ json: library }));
+    await page.route('**/api/library/find*', (route) =>
+      route.fulfill({ json: route.request().method() === 'POST' ? found : { person: { id: ada.id, name: ada.name }, threshold: 0.94, matches: libraryMatches } }),
+    );
+    await page.route('**/api/library/photos/*/image*', (route) => route.fulfill({ body: facePng, contentType: 'image/png' }));
+    await page.route('**/api/library/photos/*', (route) => route.fulfill({ json: libraryPhoto }));
     await page.route('**/api/search*', (route) => {
       searches += 1;
       return searchAnswer === 'network-error' ? route.abort('connectionrefused') : route.fulfill({ json: searchAnswer });
@@ -160,11 +198,52 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('finds a face in the library, filters with the slider and opens a photo', TEST, async () => {
+    const { page, context, problems } = await open();
+    const section = page.getByRole('region', { name: LIBRARY_SEARCH, exact: true });
+    await section.getByRole('list', { name: 'Library folders' }).waitFor();
+    await dropFile(page, { name: 'ada.png', mimeType: 'image/png', buffer: facePng }, LIBRARY_SEARCH);
+    await section.getByRole('heading', { name: '2 photos' }).waitFor();
+    const results = section.getByRole('list', { name: 'Photos found' }).getByRole('button');
+    assert.deepEqual(await results.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label'))), [
+      'Open group-2.jpg, similarity 0.991',
+      'Open beach/day-1.jpg, similarity 0.975',
+    ]);
+    const thumb = await results.first().locator('img').boundingBox();
+    const drawn = await results.first().getByTestId('match-box').boundingBox();
+    assert.ok(thumb && drawn);
+    assert.ok(Math.abs(drawn.x - thumb.x - box.left * (thumb.width / 800)) < 2, 'thumbnail box left is scaled');
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'smoke-library');
+
+    const slider = section.getByRole('slider', { name: 'Similarity threshold' });
+    await slider.focus();
+    await page.keyboard.press('End');
+    await section.getByRole('heading', { name: 'No photos above this threshold' }).waitFor();
+    await section.getByRole('button', { name: 'Reset to default' }).click();
+    await section.getByRole('heading', { name: '2 photos' }).waitFor();
+
+    await results.first().click();
+    const dialog = page.getByRole('dialog', { name: 'group-2.jpg' });
+    await dialog.getByRole('list', { name: 'People in this photo' }).getByText(ada.name).waitFor();
+    assert.equal(await dialog.getByTestId('face-box').count(), 2);
+    await screenshot(page, 'smoke-library-photo');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: `Find in photos: ${ada.name}` }).click();
+    await section.getByRole('heading', { name: `Photos of ${ada.name}` }).waitFor();
+    assertNoPageErrors(problems);
+    await context.close();
+  });
+
   it('fits a phone screen (375px) without sideways scrolling', TEST, async () => {
     searchAnswer = matched;
     const { page, context } = await open({ width: 375, height: 800 });
     await searchInput(page).setInputFiles({ name: 'x.png', mimeType: 'image/png', buffer: facePng });
     await page.getByRole('heading', { name: 'Face 1: Ada Lovelace' }).waitFor();
+    await dropFile(page, { name: 'ada.png', mimeType: 'image/png', buffer: facePng }, LIBRARY_SEARCH);
+    await page.getByRole('heading', { name: '2 photos' }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await screenshot(page, 'smoke-phone');

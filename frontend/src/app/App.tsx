@@ -1,7 +1,16 @@
+import { useCallback, useState } from 'react';
+import { LibrarySection, type PersonSearch } from '@/features/library/components/LibrarySection';
 import { PeopleSection } from '@/features/people/components/PeopleSection';
 import { SearchPanel } from '@/features/search/components/SearchPanel';
 
 export function App() {
+  // A person card's "Find in photos" shows that person's photos in the Find in photos section.
+  const [personSearch, setPersonSearch] = useState<PersonSearch | null>(null);
+  const findInPhotos = useCallback(
+    (person: PersonSearch['person']) => setPersonSearch((previous) => ({ id: (previous?.id ?? 0) + 1, person })),
+    [],
+  );
+
   return (
     <>
       <a className="skip-link" href="#main">
@@ -11,10 +20,11 @@ export function App() {
         <div className="header__inner">
           <p className="brand">
             <img src="/favicon.svg" alt="" width="28" height="28" />
-            Facesearch
+            <span className="brand__name">Facesearch</span>
           </p>
           <nav aria-label="Sections">
             <a href="#search-title">Search</a>
+            <a href="#library">Find in photos</a>
             <a href="#people">People</a>
           </nav>
         </div>
@@ -22,7 +32,8 @@ export function App() {
       <main id="main" className="main">
         <h1 className="visually-hidden">Facesearch: find who is in a photo</h1>
         <SearchPanel />
-        <PeopleSection />
+        <LibrarySection personSearch={personSearch} />
+        <PeopleSection onFindInPhotos={findInPhotos} />
       </main>
     </>
   );

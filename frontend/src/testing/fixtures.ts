@@ -1,3 +1,11 @@
+import type {
+  LibraryConfig,
+  LibraryMatch,
+  LibraryPhoto,
+  LibraryStatus,
+  PersonFindResult,
+  PhotoFindResult,
+} from '@/features/library/api/library';
 import type { Person } from '@/features/people/api/people';
 import type { SearchResult } from '@/features/search/api/search';
 
@@ -9,6 +17,7 @@ export const paulRudd: Person = {
     { id: 'p1', filename: '1.jpg', photo_url: '/api/photos/p1' },
     { id: 'p2', filename: '2.jpg', photo_url: '/api/photos/p2' },
   ],
+  library_photos: 2,
 };
 
 export const matchResult: SearchResult = {
@@ -62,4 +71,114 @@ export const unknownResult: SearchResult = {
       ],
     },
   ],
+};
+
+export const config: LibraryConfig & Record<string, number> = {
+  threshold: 0.9725,
+  margin: 0.0075,
+  max_upload_mb: 10,
+  default_limit: 1,
+  max_limit: 10,
+  library_threshold: 0.97,
+  library_threshold_min: 0.94,
+};
+
+/** Three library photos, best first: two above the default threshold (0.97), one between it and the floor. */
+export const libraryMatches: LibraryMatch[] = [
+  {
+    photo_id: 'lp1',
+    folder: 'samples',
+    path: 'group-2.jpg',
+    similarity: 0.985,
+    box: { left: 600, top: 200, right: 720, bottom: 360 },
+    person_id: 'paul_rudd',
+    name: 'Paul Rudd',
+    width: 1200,
+    height: 800,
+    image_url: '/api/library/photos/lp1/image',
+  },
+  {
+    photo_id: 'lp2',
+    folder: 'samples',
+    path: 'beach/day-1.jpg',
+    similarity: 0.9721,
+    box: { left: 100, top: 100, right: 200, bottom: 220 },
+    person_id: null,
+    name: null,
+    width: 800,
+    height: 600,
+    image_url: '/api/library/photos/lp2/image',
+  },
+  {
+    photo_id: 'lp3',
+    folder: 'holiday',
+    path: 'party.jpg',
+    similarity: 0.951,
+    box: { left: 40, top: 30, right: 90, bottom: 95 },
+    person_id: null,
+    name: null,
+    width: 640,
+    height: 480,
+    image_url: '/api/library/photos/lp3/image',
+  },
+];
+
+export const findResult: PhotoFindResult = {
+  width: 800,
+  height: 600,
+  faces: [{ index: 1, box: { left: 120, top: 80, right: 260, bottom: 220 } }],
+  query: 1,
+  note: null,
+  threshold: 0.94,
+  matches: libraryMatches,
+};
+
+export const twoFacesResult: PhotoFindResult = {
+  width: 800,
+  height: 600,
+  faces: [
+    { index: 1, box: { left: 100, top: 100, right: 180, bottom: 190 } },
+    { index: 2, box: { left: 400, top: 80, right: 560, bottom: 260 } },
+  ],
+  query: 2,
+  note: 'This photo has 2 faces: searching with face 2, the largest. Choose another face to search with it.',
+  threshold: 0.94,
+  matches: libraryMatches.slice(0, 1),
+};
+
+export const personFindResult: PersonFindResult = {
+  person: { id: 'paul_rudd', name: 'Paul Rudd' },
+  threshold: 0.94,
+  matches: libraryMatches.slice(0, 2),
+};
+
+/** The first match's photo, whole: the face found (Paul Rudd), Ada Lovelace and a stranger. */
+export const libraryPhoto: LibraryPhoto = {
+  photo_id: 'lp1',
+  folder: 'samples',
+  path: 'group-2.jpg',
+  width: 1200,
+  height: 800,
+  image_url: '/api/library/photos/lp1/image',
+  faces: [
+    { face_id: 'f1', box: { left: 100, top: 220, right: 210, bottom: 370 }, person_id: 'ada_lovelace', name: 'Ada Lovelace' },
+    { face_id: 'f2', box: { left: 600, top: 200, right: 720, bottom: 360 }, person_id: 'paul_rudd', name: 'Paul Rudd' },
+    { face_id: 'f3', box: { left: 900, top: 250, right: 990, bottom: 370 }, person_id: null, name: null },
+  ],
+};
+
+export const libraryStatus: LibraryStatus = {
+  root: '/home/me/facesearch/library',
+  folders: [
+    {
+      folder: 'samples',
+      indexed: true,
+      photos: 12,
+      faces: 31,
+      last_indexed: '2026-11-25T16:02:11Z',
+      skipped: [{ path: 'broken.jpg', reason: 'The image could not be read.' }],
+    },
+    { folder: 'holiday', indexed: false, photos: 0, faces: 0, last_indexed: null, skipped: [] },
+  ],
+  job: null,
 };

@@ -2,7 +2,14 @@ import { apiFetch } from '@/lib/api';
 
 export type PersonPhoto = { id: string; filename: string; photo_url: string };
 
-export type Person = { id: string; name: string; photo_count: number; photos: PersonPhoto[] };
+export type Person = {
+  id: string;
+  name: string;
+  photo_count: number;
+  photos: PersonPhoto[];
+  /** In how many photos of the photo library this person is known. */
+  library_photos?: number;
+};
 
 export type Skipped = { filename: string; reason: string };
 

@@ -48,6 +48,18 @@ describe('PeopleSection', () => {
     if (!card) throw new Error('no card');
     expect(within(card).getByRole('img', { name: 'Photo of Paul Rudd' })).toHaveAttribute('src', '/api/photos/p1');
     expect(within(card).getByText('2 photos')).toBeInTheDocument();
+    expect(within(card).getByText('In 2 library photos')).toBeInTheDocument();
+    expect(within(card).queryByRole('button', { name: /find in photos/i })).not.toBeInTheDocument();
+  });
+
+  it("offers to find a person's library photos when the page asks for it", async () => {
+    const onFindInPhotos = vi.fn();
+    peopleStore([paulRudd, { ...adaLovelace, library_photos: 0 }]);
+    const u = user();
+    render(<PeopleSection onFindInPhotos={onFindInPhotos} />);
+    expect(await screen.findByText('Not in any library photo')).toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Find in photos: Paul Rudd' }));
+    expect(onFindInPhotos).toHaveBeenCalledWith({ id: 'paul_rudd', name: 'Paul Rudd' });
   });
 
   it('enrolls a person, shows the skipped reasons and refreshes the list', async () => {

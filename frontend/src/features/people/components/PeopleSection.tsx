@@ -2,9 +2,14 @@ import { createPerson } from '../api/people';
 import { usePeople } from '../api/use-people';
 import { EnrollForm } from './EnrollForm';
 import { NoticeMessage } from './NoticeMessage';
-import { PersonCard } from './PersonCard';
+import { PersonCard, type FindInPhotos } from './PersonCard';
 
-export function PeopleSection() {
+type Props = {
+  /** Shows the library photos a person is in (the page wires it to "Find in photos"); no button without it. */
+  onFindInPhotos?: FindInPhotos | undefined;
+};
+
+export function PeopleSection({ onFindInPhotos }: Props) {
   const { people, loadError, busy, notice, change, refuse, reload } = usePeople();
 
   return (
@@ -27,7 +32,14 @@ export function PeopleSection() {
       {people && people.length > 0 && (
         <ul className="people__list" aria-label="Enrolled people">
           {people.map((person) => (
-            <PersonCard key={person.id} person={person} busy={busy} change={change} onRefuse={refuse} />
+            <PersonCard
+              key={person.id}
+              person={person}
+              busy={busy}
+              change={change}
+              onRefuse={refuse}
+              onFindInPhotos={onFindInPhotos}
+            />
           ))}
         </ul>
       )}

@@ -8,12 +8,20 @@ type Props = {
   busy: boolean;
   change: ReturnType<typeof usePeople>['change'];
   onRefuse: (message: string) => void;
+  onFindInPhotos?: FindInPhotos | undefined;
 };
 
-export function PersonCard({ person, busy, change, onRefuse }: Props) {
+export type FindInPhotos = (person: Pick<Person, 'id' | 'name'>) => void;
+
+function libraryPhotosText(count: number): string {
+  if (count === 0) return 'Not in any library photo';
+  return count === 1 ? 'In 1 library photo' : `In ${count} library photos`;
+}
+
+export function PersonCard({ person, busy, change, onRefuse, onFindInPhotos }: Props) {
   const addId = useId();
   const [confirming, setConfirming] = useState(false);
-  const { id, name, photos, photo_count } = person;
+  const { id, name, photos, photo_count, library_photos } = person;
   const cover = photos[0];
 
   const onAdd = (event: ChangeEvent<HTMLInputElement>) => {
@@ -35,6 +43,7 @@ export function PersonCard({ person, busy, change, onRefuse }: Props) {
         <div>
           <h3 className="person__name">{name}</h3>
           <p className="muted">{photo_count === 1 ? '1 photo' : `${photo_count} photos`}</p>
+          {library_photos !== undefined && <p className="muted">{libraryPhotosText(library_photos)}</p>}
         </div>
       </div>
       <details className="person__photos">
@@ -79,6 +88,16 @@ export function PersonCard({ person, busy, change, onRefuse }: Props) {
           <label htmlFor={addId} className="button is-secondary">
             Add photos<span className="visually-hidden"> of {name}</span>
           </label>
+          {onFindInPhotos && (
+            <button
+              type="button"
+              className="button is-secondary"
+              aria-label={`Find in photos: ${name}`}
+              onClick={() => onFindInPhotos({ id, name })}
+            >
+              Find in photos
+            </button>
+          )}
           <button
             type="button"
             className="button is-ghost"

@@ -1,8 +1,8 @@
+import { DropZone } from '@/components/DropZone';
+import { useFileDrop } from '@/lib/use-file-drop';
 import { useSearch } from '../api/use-search';
 import { AnnotatedPhoto } from './AnnotatedPhoto';
-import { DropZone } from './DropZone';
 import { SearchResults } from './SearchResults';
-import { useFileDrop } from './use-file-drop';
 
 export function SearchPanel() {
   const { state, choose, showCandidates, toggleCandidates } = useSearch();

@@ -1,0 +1,146 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import type { LibraryJob, LibraryStatus } from '@/features/library/api/library';
+import { libraryStatus } from '@/testing/fixtures';
+import { server } from '@/testing/server';
+import { LibraryStatusPanel } from './LibraryStatusPanel';
+
+const POLL_MS = 10;
+
+/** A fake library behind the API: indexing runs until `finish` is called, then ends as `ending`. */
+function libraryStore(ending: Pick<LibraryJob, 'state' | 'summary' | 'error'>) {
+  let job: LibraryJob | null = null;
+  let folders = libraryStatus.folders;
+  const requests: string[] = [];
+  server.use(
+    http.get('*/api/library', () => HttpResponse.json({ ...libraryStatus, folders, job } satisfies LibraryStatus)),
+    http.post('*/api/library/index', async ({ request }) => {
+      const { folder } = (await request.json()) as { folder: string };
+      requests.push(`index ${folder}`);
+      job = { folder, state: 'running', done: 1, total: 3, summary: null, error: null };
+      return HttpResponse.json(job, { status: 202 });
+    }),
+  );
+  const finish = () => {
+    if (!job) throw new Error('no job');
+    job = { ...job, ...ending, done: 3 };
+    if (ending.state === 'done') {
+      folders = folders.map((f) =>
+        f.folder === job?.folder ? { ...f, indexed: true, photos: 3, faces: 5, last_indexed: '2026-11-25T17:00:00Z' } : f,
+      );
+    }
+  };
+  return { requests, finish };
+}
+
+const folderItem = (name: string) => {
+  const item = within(screen.getByRole('list', { name: 'Library folders' }))
+    .getByRole('heading', { name })
+    .closest('li');
+  if (!item) throw new Error(`no folder ${name}`);
+  return item;
+};
+
+describe('LibraryStatusPanel', () => {
+  it('lists the folders with their photos, faces and skipped photos', async () => {
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel />);
+    await screen.findByRole('list', { name: 'Library folders' });
+    expect(screen.getByText('/home/me/facesearch/library')).toBeInTheDocument();
+
+    const samples = folderItem('samples');
+    expect(samples).toHaveTextContent('12 photos · 31 faces · indexed');
+    expect(within(samples).getByRole('button', { name: 'Re-index samples' })).toBeEnabled();
+    await user.click(within(samples).getByText('1 photo skipped'));
+    expect(within(samples).getByText('broken.jpg')).toBeVisible();
+    expect(samples).toHaveTextContent('broken.jpg: The image could not be read.');
+
+    const holiday = folderItem('holiday');
+    expect(holiday).toHaveTextContent('Not indexed yet');
+    expect(within(holiday).getByRole('button', { name: 'Index holiday' })).toBeEnabled();
+  });
+
+  it('indexes a folder, shows its progress while it runs, then the summary', async () => {
+    const { requests, finish } = libraryStore({ state: 'done', summary: 'new 3, changed 0, moved 0, removed 0, unchanged 0, skipped 0; 5 faces', error: null });
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel pollMs={POLL_MS} />);
+    await user.click(await screen.findByRole('button', { name: 'Index holiday' }));
+
+    const progress = await screen.findByRole('progressbar', { name: 'Indexing holiday' });
+    expect(progress).toHaveAttribute('aria-valuenow', '1');
+    expect(progress).toHaveAttribute('aria-valuemax', '3');
+    expect(screen.getByText(/1 of 3 photos/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Re-index samples' })).toBeDisabled();
+    expect(requests).toEqual(['index holiday']);
+
+    finish();
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'Indexed holiday: new 3, changed 0, moved 0, removed 0, unchanged 0, skipped 0; 5 faces',
+    );
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(folderItem('holiday')).toHaveTextContent('3 photos · 5 faces');
+    expect(screen.getByRole('button', { name: 'Re-index holiday' })).toBeEnabled();
+  });
+
+  it('shows why indexing failed', async () => {
+    const { finish } = libraryStore({ state: 'failed', summary: null, error: 'Weaviate is not reachable.' });
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel pollMs={POLL_MS} />);
+    await user.click(await screen.findByRole('button', { name: 'Re-index samples' }));
+    await screen.findByRole('progressbar', { name: 'Indexing samples' });
+    finish();
+    expect(await screen.findByRole('alert')).toHaveTextContent('Indexing samples failed: Weaviate is not reachable.');
+  });
+
+  it("shows the API's sentence when indexing cannot start", async () => {
+    server.use(
+      http.post('*/api/library/index', () =>
+        HttpResponse.json({ error: 'Another folder is being indexed.', code: 'conflict' }, { status: 409 }),
+      ),
+    );
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel />);
+    await user.click(await screen.findByRole('button', { name: 'Index holiday' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Another folder is being indexed.');
+  });
+
+  it('says how to add a folder to an empty library, and looks again on Refresh', async () => {
+    let folders: LibraryStatus['folders'] = [];
+    server.use(http.get('*/api/library', () => HttpResponse.json({ ...libraryStatus, folders })));
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel />);
+    expect(await screen.findByText(/^Put a folder of photos in/)).toHaveTextContent(
+      'Put a folder of photos in /home/me/facesearch/library, then index it here.',
+    );
+    expect(screen.queryByRole('list', { name: 'Library folders' })).not.toBeInTheDocument();
+
+    folders = libraryStatus.folders;
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    expect(await screen.findByRole('list', { name: 'Library folders' })).toBeInTheDocument();
+  });
+
+  it('forgets a folder only after confirming', async () => {
+    const deleted: string[] = [];
+    server.use(
+      http.delete('*/api/library/folders/*', ({ request }) => {
+        deleted.push(new URL(request.url).pathname);
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const user = userEvent.setup();
+    render(<LibraryStatusPanel />);
+    await user.click(await screen.findByRole('button', { name: 'Forget samples' }));
+    await user.click(within(screen.getByRole('group', { name: 'Confirm forgetting samples' })).getByRole('button', { name: 'Cancel' }));
+    expect(deleted).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Forget samples' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, forget' }));
+    await vi.waitFor(() => expect(deleted).toEqual(['/api/library/folders/samples']));
+  });
+
+  it('says when the library cannot be loaded', async () => {
+    server.use(http.get('*/api/library', () => HttpResponse.error()));
+    render(<LibraryStatusPanel />);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/server could not be reached/i);
+  });
+});

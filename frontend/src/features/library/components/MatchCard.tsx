@@ -1,0 +1,34 @@
+import { imageSrc, THUMB_SIZE, type LibraryMatch } from '../api/library';
+import { boxStyle, formatSimilarity } from './format';
+
+type Props = { match: LibraryMatch; onOpen: (match: LibraryMatch, opener: HTMLElement) => void };
+
+/** One photo found: a thumbnail with the face boxed, its similarity and its path; opens the photo. */
+export function MatchCard({ match, onOpen }: Props) {
+  const { path, folder, similarity, box, width, height, name } = match;
+  return (
+    <li>
+      <button
+        type="button"
+        className="match"
+        aria-label={`Open ${path}, similarity ${formatSimilarity(similarity)}`}
+        onClick={(event) => onOpen(match, event.currentTarget)}
+      >
+        <span className="match__picture">
+          <span className="match__frame">
+            <img className="match__image" src={imageSrc(match.image_url, THUMB_SIZE)} alt="" loading="lazy" />
+            <span className="library-box is-match" data-testid="match-box" style={boxStyle(box, width, height)} />
+          </span>
+        </span>
+        <span className="match__body">
+          <span className="tag is-accepted">{formatSimilarity(similarity)}</span>
+          <span className="match__path">{path}</span>
+          <span className="match__detail">
+            {folder === '.' ? 'Library folder' : folder}
+            {name && ` · ${name}`}
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}
