@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.accuracy import smoke_data  # noqa: E402
 from bench.common import CHUNK, DIM, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
 from facesearch import store  # noqa: E402
+from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.library import records  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
@@ -108,10 +109,13 @@ def run_queries(models: FaceModels, library: records.Library, key: str, photos: 
         returned: list[tuple[float, bool]] = []
         if boxes:
             face = middle_face(boxes, image.shape[1], image.shape[0])
-            found = find_by_photo(models, library, data, Query(FLOOR, folders=[key]), face)
+            try:
+                found = find_by_photo(models, library, data, Query(FLOOR, folders=[key]), face).matches
+            except FaceSearchError:  # the vectorizer found no face in the crop: nothing is returned
+                found = []
             query_photo = records.photo_id(key, own[0].path)
             returned = [(m.similarity, identity_of.get(m.face.photo_id) == identity and label.get(m.face.photo_id) == m.face.id)
-                        for m in found.matches if m.face.photo_id != query_photo]
+                        for m in found if m.face.photo_id != query_photo]
         results.append(Result(identity, len(own) - 1, returned))
     return results
 

@@ -242,6 +242,13 @@ def photos_per_person(library: Library) -> dict[str, int]:
     return {str(g.grouped_by.value): int(g.total_count or 0) for g in result.groups}
 
 
+FIRST_PAGE = 64
+"""Faces asked for first by `nearest`: more than a face usually has in one library, few enough to be fast."""
+
+MAX_FACES = 10_000
+"""The most faces one search returns (Weaviate's QUERY_MAXIMUM_RESULTS)."""
+
+
 def nearest(
     library: Library,
     *,
@@ -251,14 +258,22 @@ def nearest(
     where: Filter | None = None,
 ) -> list[tuple[StoredFace, float]]:
     """Every library face at least `certainty` similar to the face in `image` (a JPEG, through Weaviate's
-    nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first.
+    nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first; at most MAX_FACES.
 
-    No limit is sent: Weaviate then widens its search until the next face falls below `certainty`.
+    Weaviate returns at most the `limit` asked (25 when none is asked), whatever the certainty floor, so
+    the search asks for a page and asks again for a larger one while the page comes back full.
     """
     common = {"certainty": certainty, "filters": where, "return_properties": FACE_PROPERTIES,
               "return_metadata": MetadataQuery(certainty=True)}
     if image is not None:
-        result = library.faces.query.near_image(near_image=base64.b64encode(image).decode(), **common)
+        common["near_image"] = base64.b64encode(image).decode()
+        search = library.faces.query.near_image
     else:
-        result = library.faces.query.near_vector(near_vector=list(vector or []), **common)
-    return [(stored_face(o), float(o.metadata.certainty or 0.0)) for o in result.objects]
+        common["near_vector"] = list(vector or [])
+        search = library.faces.query.near_vector
+    limit = FIRST_PAGE
+    while True:
+        objects = search(limit=limit, **common).objects
+        if len(objects) < limit or limit >= MAX_FACES:
+            return [(stored_face(o), float(o.metadata.certainty or 0.0)) for o in objects]
+        limit = min(limit * 8, MAX_FACES)
