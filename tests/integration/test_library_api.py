@@ -143,3 +143,39 @@ def test_photos_are_served_by_id_only_and_only_from_under_the_root(stack: Stack,
     finally:
         records.forget_folder(library, folder_key(outside))
         client.close()
+
+
+def wait_for(check, what: str, seconds: float = 60) -> None:  # noqa: ANN001 - a callable returning bool
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds:.0f} s"
+        time.sleep(0.5)
+
+
+def test_enrolling_and_removing_someone_tags_and_untags_their_library_photos(stack: Stack, folder: str) -> None:
+    path = stack.settings.library_root / folder / "pratt.jpg"
+    shutil.copy(LOOK_FOR / "Chris_Pratt.jpg", path)
+    try:
+        assert index(stack.api, folder)["summary"].startswith("new 1, ")
+        photo = {"photo": ("q.jpg", (LOOK_FOR / "Chris_Pratt.jpg").read_bytes())}
+        found = stack.api.post("/api/library/find", files=photo).json()["matches"]
+        photo_id = next(m["photo_id"] for m in found if m["path"] == "pratt.jpg")
+        assert [f["name"] for f in records_of(stack, photo_id)] == [None]
+
+        created = stack.api.post("/api/people", data={"name": "Chris Pratt"}, files=[("photos", photo["photo"])])
+        assert created.status_code == 201, created.text
+        wait_for(lambda: [f["name"] for f in records_of(stack, photo_id)] == ["Chris Pratt"], "tagging after enrolling")
+        people = {p["id"]: p for p in stack.api.get("/api/people").json()["people"]}
+        assert people["Chris_Pratt"]["library_photos"] == 1
+
+        assert stack.api.delete("/api/people/Chris_Pratt").status_code == 204
+        wait_for(lambda: [f["name"] for f in records_of(stack, photo_id)] == [None], "untagging after removing")
+    finally:
+        stack.api.delete("/api/people/Chris_Pratt")
+        path.unlink()
+        index(stack.api, folder)
+
+
+def records_of(stack: Stack, photo_id: str) -> list[dict]:
+    """The faces of a library photo as GET /api/library/photos/{id} gives them."""
+    return stack.api.get(f"/api/library/photos/{photo_id}").json()["faces"]
