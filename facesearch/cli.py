@@ -9,6 +9,7 @@ from pathlib import Path
 
 from facesearch.errors import FaceSearchError
 from facesearch.settings import get_settings
+from facesearch.stack import StackError
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except FaceSearchError as e:
         print(f"error: {e.message}", file=sys.stderr)
+        return 1
+    except StackError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 1
     except FileNotFoundError as e:
         print(f"error: {e.filename}: no such file", file=sys.stderr)

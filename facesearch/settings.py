@@ -1,4 +1,5 @@
-"""The one settings object. Every value comes from the environment or `.env`; `.env.example` lists them."""
+"""The one settings object. Every value comes from the environment or the project's `.env` (whatever the
+current folder); `.env.example` lists them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Configuration for every facesearch process. Environment names are `FACESEARCH_<FIELD>`."""
 
-    model_config = SettingsConfigDict(env_prefix="FACESEARCH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FACESEARCH_", env_file=ROOT / ".env", extra="ignore")
 
     # Where things run. Hosts are names or IPs; ports are TCP ports.
     weaviate_host: str = "127.0.0.1"

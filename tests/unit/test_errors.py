@@ -47,3 +47,16 @@ def test_framework_errors_have_the_same_shape(client: TestClient) -> None:
     crash = client.get("/crash")
     assert crash.status_code == 500
     assert crash.json() == {"error": "Something went wrong on the server; see its log.", "code": "internal"}
+
+
+def test_the_command_line_says_why_the_stack_did_not_start(monkeypatch, capsys) -> None:  # noqa: ANN001
+    from facesearch import cli
+    from facesearch.stack import LocalStack, StackError
+
+    def fail(self, log=print) -> None:  # noqa: ANN001
+        raise StackError("weaviate exited while starting.\nport 8080 is in use")
+
+    monkeypatch.setattr(LocalStack, "start", fail)
+    assert cli.main(["stack", "start"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: weaviate exited while starting.") and "Traceback" not in err
