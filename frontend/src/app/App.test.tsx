@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { findResult, matchResult, personFindResult } from '@/testing/fixtures';
 import { imageFile } from '@/testing/files';
-import { server } from '@/testing/server';
+import { recordRequests, server } from '@/testing/server';
 import { App } from './App';
 
 describe('App', () => {
@@ -17,13 +17,7 @@ describe('App', () => {
   });
 
   it("shows a person's library photos in Find in photos when their card asks", async () => {
-    const queries: string[] = [];
-    server.use(
-      http.get('*/api/library/find', ({ request }) => {
-        queries.push(new URL(request.url).search);
-        return HttpResponse.json(personFindResult);
-      }),
-    );
+    const finds = recordRequests('get', '*/api/library/find', () => HttpResponse.json(personFindResult));
     const user = userEvent.setup();
     render(<App />);
     await user.click(await screen.findByRole('button', { name: 'Find in photos: Paul Rudd' }));
@@ -32,10 +26,10 @@ describe('App', () => {
     expect(await within(library).findByRole('heading', { name: 'Photos of Paul Rudd' })).toBeInTheDocument();
     expect(within(library).getAllByRole('button', { name: /^Open / })).toHaveLength(2);
     expect(library).toHaveFocus();
-    expect(queries).toEqual(['?person=paul_rudd&threshold=0.94']);
+    expect(finds.map((url) => url.search)).toEqual(['?person=paul_rudd&threshold=0.94']);
 
     await user.click(screen.getByRole('button', { name: 'Find in photos: Paul Rudd' }));
-    await vi.waitFor(() => expect(queries).toHaveLength(2));
+    await vi.waitFor(() => expect(finds).toHaveLength(2));
   });
 
   it('sends a paste to Find in photos when the focus is there, and to the people search otherwise', async () => {

@@ -18,3 +18,23 @@ const handlers = [
 ];
 
 export const server = setupServer(...handlers);
+
+/**
+ * Answers `method path` with `answer` in place of the default handler, and records the URL of every
+ * request it answers, in order. The returned list fills as the test runs.
+ */
+export function recordRequests(
+  method: 'get' | 'post' | 'delete',
+  path: string,
+  answer: (url: URL, request: Request) => Response | Promise<Response>,
+): URL[] {
+  const urls: URL[] = [];
+  server.use(
+    http[method](path, ({ request }) => {
+      const url = new URL(request.url);
+      urls.push(url);
+      return answer(url, request);
+    }),
+  );
+  return urls;
+}

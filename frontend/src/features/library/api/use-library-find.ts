@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '@/lib/api';
 import { isAcceptedImage, refusalMessage } from '@/lib/images';
+import { useLatestRequest } from '@/lib/use-latest-request';
 import {
   findByPerson,
   findByPhoto,
@@ -75,47 +76,34 @@ async function find(query: FindQuery, floor: number, signal: AbortSignal): Promi
 export function useLibraryFind() {
   const { config, configError, loadConfig } = useLibraryConfig();
   const [state, setState] = useState<FindState>({ status: 'idle' });
-  const controller = useRef<AbortController | null>(null);
-  const photoUrl = useRef<string | null>(null);
-
-  const forgetPhoto = useCallback(() => {
-    controller.current?.abort();
-    if (photoUrl.current) URL.revokeObjectURL(photoUrl.current);
-    photoUrl.current = null;
-  }, []);
-
-  useEffect(() => forgetPhoto, [forgetPhoto]);
+  const { start, isCurrent, keepPhotoUrl, forget } = useLatestRequest();
 
   const run = useCallback(
     async (query: FindQuery, previous?: Found) => {
-      controller.current?.abort();
-      const current = new AbortController();
-      controller.current = current;
+      const signal = start();
       setState(previous ? { status: 'loading', query, previous } : { status: 'loading', query });
       try {
         const { library_threshold_min } = await loadConfig();
-        const found = await find(query, library_threshold_min, current.signal);
-        if (!current.signal.aborted) setState({ status: 'done', query, found });
+        const found = await find(query, library_threshold_min, signal);
+        if (isCurrent(signal)) setState({ status: 'done', query, found });
       } catch (error) {
         const message = errorMessage(error);
-        if (!current.signal.aborted) setState({ status: 'error', query, message, ...(previous ? { previous } : {}) });
+        if (isCurrent(signal)) setState({ status: 'error', query, message, ...(previous ? { previous } : {}) });
       }
     },
-    [loadConfig],
+    [start, isCurrent, loadConfig],
   );
 
   const choose = useCallback(
     (file: File) => {
-      forgetPhoto();
+      forget();
       if (!isAcceptedImage(file)) {
         setState({ status: 'refused', message: refusalMessage(file) });
         return;
       }
-      const url = URL.createObjectURL(file);
-      photoUrl.current = url;
-      void run({ kind: 'photo', photo: { file, url }, face: null });
+      void run({ kind: 'photo', photo: { file, url: keepPhotoUrl(file) }, face: null });
     },
-    [forgetPhoto, run],
+    [forget, keepPhotoUrl, run],
   );
 
   /** Searches again with face `index` of the same photo. */
@@ -130,10 +118,10 @@ export function useLibraryFind() {
 
   const findPerson = useCallback(
     (person: PersonRef) => {
-      forgetPhoto();
+      forget();
       void run({ kind: 'person', person });
     },
-    [forgetPhoto, run],
+    [forget, run],
   );
 
   return { config, configError, state, choose, chooseFace, findPerson };

@@ -1,32 +1,23 @@
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '@/lib/api';
-import { forgetFolder, getLibrary, startIndexing, type LibraryStatus } from './library';
+import { useLoaded } from '@/lib/use-loaded';
+import { forgetFolder, getLibrary, startIndexing } from './library';
 
 /** How often the library is asked for progress while a folder is being indexed. */
 export const POLL_MS = 1000;
 
 /** The library's folders and indexing job; polls while a job runs. */
 export function useLibraryStatus(pollMs = POLL_MS) {
-  const [status, setStatus] = useState<LibraryStatus | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { data: status, loadError, reload: load } = useLoaded(getLibrary);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // Counts answers and failures alike, so that polling goes on after a failed poll.
+  // Counts reloads, answered and failed alike, so that polling goes on after a failed poll.
   const [polls, setPolls] = useState(0);
 
   const reload = useCallback(async () => {
-    try {
-      setStatus(await getLibrary());
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(errorMessage(error));
-    }
+    await load();
     setPolls((n) => n + 1);
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  }, [load]);
 
   const running = status?.job?.state === 'running';
   useEffect(() => {

@@ -3,20 +3,14 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { findResult, personFindResult, twoFacesResult } from '@/testing/fixtures';
 import { imageFile, textFile } from '@/testing/files';
-import { server } from '@/testing/server';
+import { recordRequests, server } from '@/testing/server';
 import { LibrarySection } from './LibrarySection';
 
-/** Answers POST /api/library/find with `body` and records each request's query. */
+/** Answers POST /api/library/find with `body` and records each request's URL. */
 function answerFind(body: object | ((face: string | null) => object), status = 200) {
-  const queries: URLSearchParams[] = [];
-  server.use(
-    http.post('*/api/library/find', ({ request }) => {
-      const query = new URL(request.url).searchParams;
-      queries.push(query);
-      return HttpResponse.json(typeof body === 'function' ? body(query.get('face')) : body, { status });
-    }),
+  return recordRequests('post', '*/api/library/find', ({ searchParams }) =>
+    HttpResponse.json(typeof body === 'function' ? body(searchParams.get('face')) : body, { status }),
   );
-  return queries;
 }
 
 const section = () => screen.getByRole('region', { name: 'Find in photos' });
@@ -39,7 +33,7 @@ describe('LibrarySection', () => {
     const queries = answerFind(findResult);
     await choose(imageFile());
     expect(await screen.findByRole('heading', { name: '2 photos' })).toBeInTheDocument();
-    expect(queries.map((q) => q.toString())).toEqual(['threshold=0.94']);
+    expect(queries.map((q) => q.searchParams.toString())).toEqual(['threshold=0.94']);
     expect(resultNames()).toEqual(['Open group-2.jpg, similarity 0.985', 'Open beach/day-1.jpg, similarity 0.972']);
 
     const best = screen.getByRole('button', { name: /^Open group-2\.jpg/ });
@@ -142,8 +136,8 @@ describe('LibrarySection', () => {
 
     await user.click(within(choices).getByRole('button', { name: 'Face 1' }));
     expect(await screen.findByRole('heading', { name: 'No photos above this threshold' })).toBeInTheDocument();
-    expect(queries.map((q) => q.get('face'))).toEqual([null, '1']);
-    expect(queries[1]?.get('threshold')).toBe('0.94');
+    expect(queries.map((q) => q.searchParams.get('face'))).toEqual([null, '1']);
+    expect(queries[1]?.searchParams.get('threshold')).toBe('0.94');
     expect(within(choices).getByRole('button', { name: 'Face 1' })).toHaveAttribute('aria-pressed', 'true');
   });
 
@@ -210,19 +204,13 @@ describe('LibrarySection', () => {
   });
 
   it("shows a person's photos when asked to, with the same slider", async () => {
-    const queries: string[] = [];
-    server.use(
-      http.get('*/api/library/find', ({ request }) => {
-        queries.push(new URL(request.url).search);
-        return HttpResponse.json(personFindResult);
-      }),
-    );
+    const finds = recordRequests('get', '*/api/library/find', () => HttpResponse.json(personFindResult));
     render(<LibrarySection personSearch={{ id: 1, person: { id: 'paul_rudd', name: 'Paul Rudd' } }} />);
     expect(await screen.findByRole('heading', { name: 'Photos of Paul Rudd' })).toBeInTheDocument();
     expect(screen.getByText('2 photos')).toBeInTheDocument();
-    expect(queries).toEqual(['?person=paul_rudd&threshold=0.94']);
+    expect(finds.map((url) => url.search)).toEqual(['?person=paul_rudd&threshold=0.94']);
     fireEvent.change(slider(), { target: { value: '0.98' } });
     expect(screen.getByText('1 photo')).toBeInTheDocument();
-    expect(queries).toHaveLength(1);
+    expect(finds).toHaveLength(1);
   });
 });

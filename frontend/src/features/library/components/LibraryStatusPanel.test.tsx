@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import type { LibraryJob, LibraryStatus } from '@/features/library/api/library';
 import { libraryStatus } from '@/testing/fixtures';
-import { server } from '@/testing/server';
+import { recordRequests, server } from '@/testing/server';
 import { LibraryStatusPanel } from './LibraryStatusPanel';
 
 const POLL_MS = 10;
@@ -121,13 +121,7 @@ describe('LibraryStatusPanel', () => {
   });
 
   it('forgets a folder only after confirming', async () => {
-    const deleted: string[] = [];
-    server.use(
-      http.delete('*/api/library/folders/*', ({ request }) => {
-        deleted.push(new URL(request.url).pathname);
-        return new HttpResponse(null, { status: 204 });
-      }),
-    );
+    const deleted = recordRequests('delete', '*/api/library/folders/*', () => new HttpResponse(null, { status: 204 }));
     const user = userEvent.setup();
     render(<LibraryStatusPanel />);
     await user.click(await screen.findByRole('button', { name: 'Forget samples' }));
@@ -135,7 +129,7 @@ describe('LibraryStatusPanel', () => {
     expect(deleted).toEqual([]);
     await user.click(screen.getByRole('button', { name: 'Forget samples' }));
     await user.click(screen.getByRole('button', { name: 'Yes, forget' }));
-    await vi.waitFor(() => expect(deleted).toEqual(['/api/library/folders/samples']));
+    await vi.waitFor(() => expect(deleted.map((url) => url.pathname)).toEqual(['/api/library/folders/samples']));
   });
 
   it('says when the library cannot be loaded', async () => {

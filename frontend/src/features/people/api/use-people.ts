@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { errorMessage } from '@/lib/api';
-import { getPeople, type Person, type UploadResult } from './people';
+import { useLoaded } from '@/lib/use-loaded';
+import { getPeople, type UploadResult } from './people';
 
 export type Notice = { kind: 'success' | 'error'; text: string; skipped?: UploadResult['skipped'] };
 
@@ -11,23 +12,9 @@ function uploadNotice({ person, imported, skipped }: UploadResult): Notice {
 
 /** The enrolled people, and changes to them that reload the list afterwards. */
 export function usePeople() {
-  const [people, setPeople] = useState<Person[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { data: people, loadError, reload } = useLoaded(getPeople);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
-
-  const reload = useCallback(async () => {
-    try {
-      setPeople(await getPeople());
-      setLoadError(null);
-    } catch (error) {
-      setLoadError(errorMessage(error));
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   /** Runs a change; resolves true when it worked. */
   const change = useCallback(

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { errorMessage } from '@/lib/api';
 import { isAcceptedImage, refusalMessage } from '@/lib/images';
+import { useLatestRequest } from '@/lib/use-latest-request';
 import { DEFAULT_LIMIT, MORE_LIMIT, searchPhoto, type SearchResult } from './search';
 
 export type Photo = { file: File; url: string };
@@ -16,42 +17,32 @@ export type SearchState =
 export function useSearch() {
   const [state, setState] = useState<SearchState>({ status: 'idle' });
   const [showCandidates, setShowCandidates] = useState(false);
-  const controller = useRef<AbortController | null>(null);
-  const photoUrl = useRef<string | null>(null);
+  const { start, isCurrent, keepPhotoUrl, forget } = useLatestRequest();
 
-  const forgetPhoto = useCallback(() => {
-    controller.current?.abort();
-    if (photoUrl.current) URL.revokeObjectURL(photoUrl.current);
-    photoUrl.current = null;
-  }, []);
-
-  useEffect(() => forgetPhoto, [forgetPhoto]);
-
-  const run = useCallback(async (photo: Photo, limit: number, previous?: SearchResult) => {
-    controller.current?.abort();
-    const current = new AbortController();
-    controller.current = current;
-    setState(previous ? { status: 'loading', photo, previous } : { status: 'loading', photo });
-    try {
-      const result = await searchPhoto(photo.file, limit, current.signal);
-      if (!current.signal.aborted) setState({ status: 'done', photo, result, limit });
-    } catch (error) {
-      if (!current.signal.aborted) setState({ status: 'error', photo, message: errorMessage(error) });
-    }
-  }, []);
+  const run = useCallback(
+    async (photo: Photo, limit: number, previous?: SearchResult) => {
+      const signal = start();
+      setState(previous ? { status: 'loading', photo, previous } : { status: 'loading', photo });
+      try {
+        const result = await searchPhoto(photo.file, limit, signal);
+        if (isCurrent(signal)) setState({ status: 'done', photo, result, limit });
+      } catch (error) {
+        if (isCurrent(signal)) setState({ status: 'error', photo, message: errorMessage(error) });
+      }
+    },
+    [start, isCurrent],
+  );
 
   const choose = useCallback(
     (file: File) => {
-      forgetPhoto();
+      forget();
       if (!isAcceptedImage(file)) {
         setState({ status: 'refused', message: refusalMessage(file) });
         return;
       }
-      const url = URL.createObjectURL(file);
-      photoUrl.current = url;
-      void run({ file, url }, showCandidates ? MORE_LIMIT : DEFAULT_LIMIT);
+      void run({ file, url: keepPhotoUrl(file) }, showCandidates ? MORE_LIMIT : DEFAULT_LIMIT);
     },
-    [forgetPhoto, run, showCandidates],
+    [forget, keepPhotoUrl, run, showCandidates],
   );
 
   const toggleCandidates = useCallback(() => {

@@ -3,18 +3,12 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { matchResult, unknownResult } from '@/testing/fixtures';
 import { imageFile, textFile } from '@/testing/files';
-import { server } from '@/testing/server';
+import { recordRequests, server } from '@/testing/server';
 import { SearchPanel } from './SearchPanel';
 
+/** Answers POST /api/search with `body` and records each request's URL. */
 function answerSearch(body: object, status = 200) {
-  const limits: string[] = [];
-  server.use(
-    http.post('*/api/search', ({ request }) => {
-      limits.push(new URL(request.url).searchParams.get('limit') ?? '');
-      return HttpResponse.json(body, { status });
-    }),
-  );
-  return limits;
+  return recordRequests('post', '*/api/search', () => HttpResponse.json(body, { status }));
 }
 
 async function choose(file: File) {
@@ -26,10 +20,10 @@ async function choose(file: File) {
 
 describe('SearchPanel', () => {
   it('refuses a text file before uploading it', async () => {
-    const limits = answerSearch(matchResult);
+    const searches = answerSearch(matchResult);
     await choose(textFile('notes.txt'));
     expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG or WebP image.');
-    expect(limits).toEqual([]);
+    expect(searches).toEqual([]);
     expect(screen.queryByRole('img', { name: /your photo/i })).not.toBeInTheDocument();
   });
 
@@ -79,13 +73,13 @@ describe('SearchPanel', () => {
   });
 
   it('re-searches with a larger limit to show the other candidates', async () => {
-    const limits = answerSearch(unknownResult);
+    const searches = answerSearch(unknownResult);
     const user = await choose(imageFile());
     await user.click(await screen.findByRole('button', { name: 'Show top 5 candidates' }));
     const list = await screen.findByRole('list', { name: 'Closest people to face 1' });
     expect(within(list).getByText('Paul Rudd')).toBeInTheDocument();
     expect(within(list).getByText('41.0%')).toBeInTheDocument();
-    expect(limits).toEqual(['1', '5']);
+    expect(searches.map((url) => url.searchParams.get('limit'))).toEqual(['1', '5']);
     await user.click(screen.getByRole('button', { name: 'Hide candidates' }));
     expect(screen.queryByRole('list', { name: /closest people/i })).not.toBeInTheDocument();
   });
