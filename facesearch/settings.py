@@ -56,10 +56,10 @@ class Settings(BaseSettings):
     )
     # Chosen by bench/library.py on lfw-dev + lfw-dev-multi: the lowest similarity with precision >= 0.95.
     library_threshold: float = Field(
-        default=0.97, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
+        default=0.98, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
     )
     library_threshold_min: float = Field(
-        default=0.94, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
+        default=0.96, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
     )
 
     # Faces.
