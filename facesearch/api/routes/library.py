@@ -44,12 +44,14 @@ def match_out(m: finder.Match, backend: Backend, people: dict[str, str]) -> Libr
     )
 
 
-def searched_folders(backend: Backend, library: Library, folder: str | None) -> list[str]:
-    """The indexed folders a find looks in: the one named, or every one under the root."""
+def searched_folders(backend: Backend, library: Library, folder: str | None) -> list[str] | None:
+    """The indexed folders a find looks in: the one named, or every one under the root; None (no
+    filter, which costs Weaviate time in a large library) when that is every indexed folder."""
     root = backend.settings.library_root
     indexed = records.folder_stats(library)
     if folder is None:
-        return [key for key in indexed if folder_name(root, key) is not None]
+        under_root = [key for key in indexed if folder_name(root, key) is not None]
+        return None if len(under_root) == len(indexed) else under_root
     key = folder_key(resolve_folder(root, folder))
     if key not in indexed:
         raise NotFound(f"The folder '{folder}' is not indexed yet.")
