@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from weaviate.collections import Collection
 
-from facesearch import WEAVIATE_VERSION
+from facesearch import WEAVIATE_VERSION, store
 from facesearch.settings import ROOT, Settings
 from facesearch.stack import LocalStack, isolated_settings
 
@@ -146,7 +146,7 @@ def insert_synthetic(
         with collection.batch.fixed_size(batch_size=1000, concurrent_requests=2) as batch:
             for k, vector in enumerate(vectors[start : start + CHUNK], start=first + start):
                 properties = {"name": "synthetic", "person_id": f"synthetic-{k}", "filename": f"{k}.jpg"}
-                batch.add_object(properties=properties, uuid=synthetic_id(k), vector={"default": vector.tolist()})
+                batch.add_object(properties=properties, uuid=synthetic_id(k), vector={store.VECTOR: vector.tolist()})
         failed += len(collection.batch.failed_objects)
         if progress:
             progress(min(start + CHUNK, len(vectors)), time.perf_counter() - started)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +185,7 @@ def grow(library: records.Library, key: str, vectors: np.ndarray, first: int) ->
                 path = f"synthetic/{k}.jpg"
                 props = {"folder": key, "path": path, "photo_id": records.photo_id(key, path), "person_id": "",
                          "box": [0, 0, 100, 100], "face_width": 100, "photo_width": 250, "photo_height": 250}
-                batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={records.VECTOR: vector.tolist()})
+                batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={store.VECTOR: vector.tolist()})
         print(f"  library faces: {first + start + min(CHUNK, len(vectors) - start):,}", flush=True)
 
 

@@ -37,7 +37,7 @@ def candidates_for(collection: Collection, crop: bytes, limit: int) -> list[stor
     try:
         return store.nearest_faces(collection, crop, limit)
     except WeaviateQueryError as e:
-        if "fail with status 422" in str(e):
+        if store.vectorizer_status(str(e)) == 422:
             return []
         raise
 

@@ -52,13 +52,18 @@ class Candidate:
         return self.face.person_id
 
 
+VECTOR = "default"
+"""The name of a face collection's one vector (Weaviate's name when none is given)."""
+
+
 @dataclass(frozen=True)
 class NewObject:
     """An object to insert or replace. Without `vector`, Weaviate asks the face vectorizer for one."""
 
     id: str
     properties: Mapping[str, object]
-    vector: Sequence[float] | None = None
+    vector: Mapping[str, Sequence[float]] | None = None
+    """{VECTOR: the vector}, to store one Weaviate already made (a moved photo's face)."""
 
 
 VECTORIZER_STATUS = {
@@ -68,12 +73,18 @@ VECTORIZER_STATUS = {
 }
 
 
+def vectorizer_status(message: str) -> int | None:
+    """The HTTP status of the face vectorizer's refusal in a Weaviate error message, if it is one.
+
+    Weaviate's img2vec-neural module passes on only the status ("fail with status 422"), not the reason.
+    """
+    match = re.search(r"fail with status (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
 def vectorizer_reason(message: str) -> str:
     """A sentence for a failed object from Weaviate's message (which carries only the status)."""
-    match = re.search(r"fail with status (\d+)", message)
-    if match and int(match.group(1)) in VECTORIZER_STATUS:
-        return VECTORIZER_STATUS[int(match.group(1))]
-    return f"Weaviate refused the face: {message}"
+    return VECTORIZER_STATUS.get(vectorizer_status(message) or 0, f"Weaviate refused the face: {message}")
 
 
 class _ReportedPerObject(logging.Filter):
@@ -147,6 +158,17 @@ def all_faces(collection: Collection) -> Iterator[StoredFace]:
         yield _stored(obj)
 
 
+def names_of(collection: Collection, person_ids: Iterable[str]) -> dict[str, str]:
+    """person id -> display name, for those of these ids that are enrolled."""
+    ids = sorted({i for i in person_ids if i})
+    if not ids:
+        return {}
+    result = collection.query.fetch_objects(
+        filters=Filter.by_property("person_id").contains_any(ids), return_properties=["person_id", "name"], limit=10_000
+    )
+    return {o.properties["person_id"]: o.properties["name"] for o in result.objects}
+
+
 def faces_of(collection: Collection, person_id: str) -> list[StoredFace]:
     result = collection.query.fetch_objects(
         filters=Filter.by_property("person_id").equal(person_id), return_properties=METADATA, limit=10_000
@@ -172,9 +194,9 @@ def nearest_faces(collection: Collection, jpeg: bytes, limit: int) -> list[Candi
 
 
 def vector_of(obj) -> list[float]:  # noqa: ANN001 - a weaviate Object
-    """The object's face vector (collections here have one vector, named "default")."""
+    """The object's face vector (collections here have one, named VECTOR)."""
     vector = obj.vector
-    return list(vector.get("default", next(iter(vector.values())))) if isinstance(vector, dict) else list(vector)
+    return list(vector.get(VECTOR, next(iter(vector.values())))) if isinstance(vector, dict) else list(vector)
 
 
 def face_vectors(collection: Collection, person_id: str | None = None) -> list[tuple[StoredFace, list[float]]]:

@@ -36,17 +36,10 @@ def folder_name(root: Path, key: str) -> str | None:
     return folder.relative_to(base).as_posix() or "."
 
 
-def subfolders(root: Path) -> list[str]:
-    """The folders directly under the root (not hidden), by name."""
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
 def photo_file(root: Path, photo: StoredPhoto) -> Path:
     """The file of an indexed photo, if it is under the root and still there; else NotFound."""
     base = root.resolve()
     file = (Path(photo.folder) / photo.path).resolve()
-    if not file.is_relative_to(base) or folder_name(root, photo.folder) is None or not file.is_file():
+    if not file.is_relative_to(base) or not file.is_file():
         raise NotFound(f"There is no library photo '{photo.id}'.")
     return file

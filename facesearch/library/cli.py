@@ -23,6 +23,7 @@ from facesearch.library import records
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
 from facesearch.library.records import Library
+from facesearch.library.scan import subfolders
 from facesearch.library.tag import Tagger
 from facesearch.settings import Settings
 
@@ -116,7 +117,7 @@ def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namesp
             if found.note:
                 print(f"note: {found.note}", file=sys.stderr)
             matches = found.matches
-        names = {f.person_id: f.name for f in store.all_faces(s.people)}
+        names = store.names_of(s.people, (m.face.person_id for m in matches))
     if not matches:
         print(f"No photo in {folder} has this face at similarity {args.threshold:.3f} or more.", file=sys.stderr)
     print_matches(matches, args.json, names)
@@ -165,10 +166,9 @@ def run_library(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Nam
 
 def root_folders(settings: Settings) -> list[Path]:
     """The folders directly under the library root (what `library index` with no folder indexes)."""
-    root = settings.library_root
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    folders = subfolders(settings.library_root)
     if not folders:
-        print(f"No folder of photos in {root}; put one there, or name one: library index FOLDER")
+        print(f"No folder of photos in {settings.library_root}; put one there, or name one: library index FOLDER")
     return folders
 
 

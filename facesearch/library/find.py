@@ -94,7 +94,7 @@ def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Quer
     try:
         hits = nearest(library, certainty=query.threshold, image=crop, where=query.where())
     except WeaviateQueryError as e:
-        if "fail with status 422" in str(e):
+        if store.vectorizer_status(str(e)) == 422:
             raise NoFace("The face vectorizer found no face in the crop around this face.") from e
         raise
     height, width = image.shape[:2]

@@ -80,11 +80,14 @@ def folder_key(folder: Path) -> str:
     return str(folder.resolve())
 
 
-def photo_record(folder: str, photo: DiskPhoto, sha256: str, found: Detected, faces: int) -> store.NewObject:
+def photo_record(
+    folder: str, photo: DiskPhoto, sha256: str, found: Detected, faces: int, indexed_at: datetime | None = None
+) -> store.NewObject:
+    """The LibraryPhoto object of a photo; `indexed_at` is now unless given (a moved photo keeps its own)."""
     properties = {
         "folder": folder, "path": photo.path, "sha256": sha256, "size": photo.size, "mtime_ns": str(photo.mtime_ns),
         "width": found.width, "height": found.height, "faces": faces, "skip_reason": found.skip_reason,
-        "indexed_at": datetime.now(timezone.utc),
+        "indexed_at": indexed_at or datetime.now(timezone.utc),
     }
     return store.NewObject(records.photo_id(folder, photo.path), properties)
 
@@ -139,11 +142,9 @@ def move_photos(library: Library, folder: str, moves: list[tuple[DiskPhoto, Stor
             for n, (properties, vector) in enumerate(records.face_objects_of(library, old.id), start=1)
         ]
         store.insert_many(library.faces, faces)
-        record = {"folder": folder, "path": photo.path, "sha256": old.sha256, "size": photo.size,
-                  "mtime_ns": str(photo.mtime_ns), "width": old.width, "height": old.height, "faces": len(faces),
-                  "skip_reason": old.skip_reason, "indexed_at": old.indexed_at or datetime.now(timezone.utc)}
         records.delete_photos(library, [old.id])
-        store.insert_many(library.photos, [store.NewObject(new_id, record)])
+        record = photo_record(folder, photo, old.sha256, _as_detected(old), len(faces), old.indexed_at)
+        store.insert_many(library.photos, [record])
 
 
 def index_folder(

@@ -23,10 +23,7 @@ from facesearch.errors import NotFound
 from facesearch.face import Box
 from facesearch.settings import Settings
 from facesearch import store
-from facesearch.store import HNSW_EF
-
-VECTOR = "default"
-"""The name of LibraryFace's one vector (Weaviate's default name)."""
+from facesearch.store import HNSW_EF, VECTOR
 
 NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
 
@@ -35,6 +32,14 @@ FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_wid
 
 PHOTO_PROPERTIES = ["folder", "path", "sha256", "size", "mtime_ns", "width", "height", "faces", "skip_reason", "indexed_at"]
 
+CHUNK = 200
+"""Ids per filter when a call names many objects."""
+
+
+def chunks(ids: list[str]) -> Iterator[list[str]]:
+    """`ids` in lists of at most CHUNK, so that no filter grows without bound."""
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
 
 
 @dataclass(frozen=True)
@@ -165,10 +170,12 @@ def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> li
 
 def faces_of_photos(library: Library, photo_ids: list[str], *, vectors: bool = False) -> list[StoredFace]:
     """Every face of these photos, left to right within a photo."""
-    faces: list[StoredFace] = []
-    for start in range(0, len(photo_ids), 200):
-        faces += faces_where(library, Filter.by_property("photo_id").contains_any(photo_ids[start : start + 200]), vectors=vectors)
+    faces = [f for ids in chunks(photo_ids) for f in faces_where(library, Filter.by_property("photo_id").contains_any(ids), vectors=vectors)]
     return sorted(faces, key=lambda f: (f.photo_id, f.box.left, f.box.top))
+
+
+def faces_with_ids(library: Library, face_ids: list[str], *, vectors: bool = False) -> list[StoredFace]:
+    return [f for ids in chunks(face_ids) for f in faces_where(library, Filter.by_id().contains_any(ids), vectors=vectors)]
 
 
 def face_objects_of(library: Library, photo_id_: str) -> list[tuple[dict, dict[str, list[float]]]]:
@@ -183,10 +190,9 @@ def face_objects_of(library: Library, photo_id_: str) -> list[tuple[dict, dict[s
 
 def delete_photos(library: Library, photo_ids: list[str]) -> None:
     """Photos and every face of theirs."""
-    for start in range(0, len(photo_ids), 200):
-        chunk = photo_ids[start : start + 200]
-        library.faces.data.delete_many(where=Filter.by_property("photo_id").contains_any(chunk))
-        library.photos.data.delete_many(where=Filter.by_id().contains_any(chunk))
+    for ids in chunks(photo_ids):
+        library.faces.data.delete_many(where=Filter.by_property("photo_id").contains_any(ids))
+        library.photos.data.delete_many(where=Filter.by_id().contains_any(ids))
 
 
 def forget_folder(library: Library, folder: str) -> int:

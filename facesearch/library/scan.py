@@ -36,6 +36,13 @@ def scan_folder(folder: Path) -> list[DiskPhoto]:
     return photos
 
 
+def subfolders(root: Path) -> list[Path]:
+    """The folders directly under `root` (not hidden), by name; none when `root` is no folder."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 def sha256_of(photo: DiskPhoto) -> str:
     digest = hashlib.sha256()
     with photo.file.open("rb") as f:

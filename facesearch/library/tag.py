@@ -12,7 +12,7 @@ from weaviate.collections import Collection
 
 from facesearch import store
 from facesearch.decide import accept
-from facesearch.library.records import Library, StoredFace, faces_where, nearest
+from facesearch.library.records import Library, faces_where, faces_with_ids, nearest
 from facesearch.search import POOL
 
 
@@ -31,9 +31,7 @@ class Tagger:
 
     def tag(self, library: Library, face_ids: list[str]) -> int:
         """Tag these faces (every face of a photo that could be tagged must be among them); the number changed."""
-        faces: list[StoredFace] = []
-        for start in range(0, len(face_ids), 200):
-            faces += faces_where(library, Filter.by_id().contains_any(face_ids[start : start + 200]), vectors=True)
+        faces = faces_with_ids(library, face_ids, vectors=True)
         best: dict[tuple[str, str], tuple[float, str]] = {}
         for face in faces:
             person, certainty = self.person_of(face.vector or [])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
-from weaviate.collections import Collection
 
 from facesearch import store
 from facesearch.api.backend import Backend, BackendDep, CollectionDep, LibraryDep
-from facesearch.api.library_root import folder_name, photo_file, resolve_folder, subfolders
+from facesearch.api.library_root import folder_name, photo_file, resolve_folder
 from facesearch.api.schemas import (
     BoxOut, FindOut, FolderOut, IndexIn, JobOut, LibraryFaceOut, LibraryMatchOut, LibraryOut, LibraryPhotoOut,
     PersonFindOut, PersonRefOut, QueryFaceOut, SkippedPhotoOut,
@@ -22,16 +21,12 @@ from facesearch.library import find as finder
 from facesearch.library import records
 from facesearch.library.index import folder_key
 from facesearch.library.records import Library, StoredPhoto
+from facesearch.library.scan import subfolders
 
 router = APIRouter(prefix="/api/library", tags=["library"])
 
 MAX_IMAGE_SIDE = 4096
 """Pixels: the longest side a library photo is served at."""
-
-
-def names(collection: Collection) -> dict[str, str]:
-    """person id -> display name of everyone enrolled."""
-    return {f.person_id: f.name for f in store.all_faces(collection)}
 
 
 def match_out(m: finder.Match, backend: Backend, people: dict[str, str]) -> LibraryMatchOut:
@@ -65,7 +60,7 @@ def status(backend: BackendDep, library: LibraryDep) -> LibraryOut:
     stats = {folder_name(root, k): v for k, v in records.folder_stats(library).items()}
     skipped = [(folder_name(root, p.folder), p) for p in records.skipped_photos(library)]
     folders = []
-    for name in sorted({*subfolders(root), *(n for n in stats if n is not None)}):
+    for name in sorted({*(p.name for p in subfolders(root)), *(n for n in stats if n is not None)}):
         st = stats.get(name)
         folders.append(FolderOut(
             folder=name, indexed=st is not None, photos=st.photos if st else 0, faces=st.faces if st else 0,
@@ -111,7 +106,7 @@ def find_by_photo(
     t = s.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
     found = finder.find_by_photo(backend.models, library, data, query, face)
-    people = names(collection)
+    people = store.names_of(collection, (m.face.person_id for m in found.matches))
     return FindOut(
         width=found.width, height=found.height, query=found.query, note=found.note, threshold=t,
         faces=[QueryFaceOut(index=i, box=BoxOut(**b.to_json())) for i, b in enumerate(found.faces, start=1)],
@@ -135,7 +130,7 @@ def find_by_person(
     t = s.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
     matches = finder.find_by_person(collection, library, person, query)
-    people = names(collection)
+    people = store.names_of(collection, [person, *(m.face.person_id for m in matches)])
     return PersonFindOut(
         person=PersonRefOut(id=person, name=people.get(person, person)), threshold=t,
         matches=[match_out(m, backend, people) for m in matches],
@@ -157,11 +152,12 @@ def served_photo(backend: Backend, library: Library, photo_id: str) -> StoredPho
 def photo(photo_id: str, backend: BackendDep, collection: CollectionDep, library: LibraryDep) -> LibraryPhotoOut:
     """A library photo and every face in it, with the person each is known as."""
     p = served_photo(backend, library, photo_id)
-    people = names(collection)
+    in_photo = records.faces_of_photos(library, [p.id])
+    people = store.names_of(collection, (f.person_id for f in in_photo))
     faces = [
         LibraryFaceOut(face_id=f.id, box=BoxOut(**f.box.to_json()), person_id=f.person_id or None,
                        name=people.get(f.person_id) if f.person_id else None)
-        for f in records.faces_of_photos(library, [p.id])
+        for f in in_photo
     ]
     return LibraryPhotoOut(
         photo_id=p.id, folder=folder_name(backend.settings.library_root, p.folder) or "", path=p.path,
