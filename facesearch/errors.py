@@ -51,3 +51,15 @@ class NoFace(FaceSearchError):
 
 class NotReady(FaceSearchError):
     code, status = "not_ready", 503
+
+
+class ConfigError(FaceSearchError):
+    """The configuration cannot work (a model card that does not load, a detector an embedder cannot use)."""
+
+    code, status = "bad_config", 500
+
+
+class WrongSpace(FaceSearchError):
+    """A collection holds vectors of another face model than the one configured."""
+
+    code, status = "wrong_vector_space", 409

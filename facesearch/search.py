@@ -8,9 +8,9 @@ from weaviate.collections import Collection
 from weaviate.exceptions import WeaviateQueryError
 
 from facesearch import store
-from facesearch.decide import accept
+from facesearch.decide import Rule, choose
 from facesearch.errors import NoFace
-from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
 
 
 @dataclass(frozen=True)
@@ -47,17 +47,18 @@ POOL = 10
 
 
 def search_photo(
-    models: FaceModels, collection: Collection, data: bytes, *, limit: int, threshold: float, margin: float
+    models: FaceModels, collection: Collection, data: bytes, *, limit: int, threshold: float, margin: float,
+    rule: Rule = "best",
 ) -> SearchResult:
     """Find every face in the photo and its `limit` best candidates; see facesearch.decide for a match."""
     image = load_image(data)
-    boxes = models.detect(image, THOROUGH)
-    if not boxes:
+    found_faces = models.detect(image, THOROUGH)
+    if not found_faces:
         raise NoFace("No face was found in this photo.")
     faces = []
-    for index, box in enumerate(boxes, start=1):
-        found = candidates_for(collection, encode_jpeg(crop_face(image, box)), max(limit, POOL))
-        best = found[0] if accept(found, threshold, margin) else None
-        faces.append(FaceAnswer(index, box, found[:limit], best))
+    for index, face in enumerate(found_faces, start=1):
+        found = candidates_for(collection, encode_jpeg(models.crop(image, face)), max(limit, POOL))
+        best = choose(found, threshold, margin, rule)
+        faces.append(FaceAnswer(index, face.box, found[:limit], best))
     height, width = image.shape[:2]
     return SearchResult(width, height, faces)

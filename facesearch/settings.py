@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,24 +54,31 @@ class Settings(BaseSettings):
     library_root: Path = Field(
         default=ROOT / "library", description="The API indexes and serves only folders under this one."
     )
-    # Chosen by bench/library.py on lfw-dev + lfw-dev-multi: the lowest similarity with precision >= 0.95.
-    library_threshold: float = Field(
-        default=0.98, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
+    # Unset thresholds come from the embedder's model card ([decision.<detector>]), where bench/library.py
+    # put them: the lowest similarity with precision >= 0.95 on lfw-dev + lfw-dev-multi.
+    library_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
     )
-    library_threshold_min: float = Field(
-        default=0.96, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
+    library_threshold_min: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
     )
 
-    # Faces.
-    detector: Literal["hog", "cnn"] = "hog"
-    embedder: Literal["onnx", "dlib"] = Field(
-        default="onnx", description="onnx: the ONNX port of dlib's ResNet (same vectors, faster); dlib: dlib's own."
+    # Faces. Changing the detector, the embedder or mirroring changes the vector space: run `facesearch reindex`.
+    detector: Literal["yunet", "hog", "cnn"] = Field(
+        default="yunet", description="yunet: fast, 5 landmarks, finds small and turned faces; hog, cnn: dlib's."
     )
-    # A face is known when its best certainty >= threshold and beats every other person by >= margin.
-    # Chosen on lfw-dev by bench/accuracy.py (most people accepted at <= 1% false accepts); see README.
-    threshold: float = Field(default=0.9725, ge=0.0, le=1.0, description="Certainty (0..1) a known face needs.")
-    margin: float = Field(
-        default=0.0075, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
+    embedder: str = Field(
+        default="fusion", description="A model card in facesearch/face/cards (fusion, mobileface_v2, dlib_resnet) "
+        "or the path of your own card.",
+    )
+    # A face is known when its person's score >= threshold and beats every other person by >= margin (see
+    # facesearch.decide). Unset: the card's values, chosen by bench/accuracy.py on lfw-dev + lfw-dev-multi.
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Certainty (0..1) a known face needs.")
+    margin: float | None = Field(
+        default=None, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
+    )
+    rule: Literal["best", "best2"] | None = Field(
+        default=None, description="A person's score: best, their best photo's certainty; best2, the mean of their best two.",
     )
     mirror: bool = Field(default=True, description="Average each face's embedding with its mirror image's.")
 
@@ -82,6 +89,19 @@ class Settings(BaseSettings):
     vectorizer_workers: int = Field(default=2, ge=1)
     import_workers: int = Field(default=2, ge=1)
     startup_timeout_s: float = Field(default=120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _card_decision(self) -> Settings:
+        """Fill unset thresholds and the rule from the embedder's model card for this detector."""
+        from facesearch.face.embed import DEFAULT_DECISION, read_card
+
+        if None not in (self.threshold, self.margin, self.rule, self.library_threshold, self.library_threshold_min):
+            return self
+        chosen = read_card(self.embedder).decision.get(self.detector, DEFAULT_DECISION)
+        for name in ("threshold", "margin", "rule", "library_threshold", "library_threshold_min"):
+            if getattr(self, name) is None:
+                setattr(self, name, getattr(chosen, name) if getattr(chosen, name) is not None else getattr(DEFAULT_DECISION, name))
+        return self
 
     @property
     def weaviate_url(self) -> str:

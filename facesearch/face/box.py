@@ -34,6 +34,10 @@ class Box:
         """The same box in an image `factor` times larger."""
         return Box(*(round(v * factor) for v in (self.left, self.top, self.right, self.bottom)))
 
+    def shift(self, dx: int, dy: int) -> Box:
+        """The same box moved right by `dx` and down by `dy` pixels."""
+        return Box(self.left + dx, self.top + dy, self.right + dx, self.bottom + dy)
+
     def grow(self, margin: float) -> Box:
         """The box with `margin` times its width (height) added left and right (above and below)."""
         dx, dy = round(self.width * margin), round(self.height * margin)

@@ -1,125 +1,127 @@
-"""dlib's models behind a small API: find faces, align them, turn each into an identity vector.
+"""The face layer's one object: a detector, the aligners and an embedder, built once per process.
 
-dlib types never leave this module: boxes come out as `Box`, vectors as numpy arrays.
-Models load when `FaceModels` is constructed (in a service's start-up), never at import.
+    models = FaceModels.load(settings)          # or FaceModels.load(settings, embed=False) to only detect
+    faces = models.detect(image, THOROUGH)      # [Face(box, score, landmarks)], left to right
+    vectors = models.embed(image, faces)        # (N, dim) float32, L2-normalised
+    crop = models.crop(image, faces[0])         # what is sent to Weaviate (nearImage, or stored)
+
+Crops of faces with landmarks are *canonical*: the face warped so its 5 landmarks sit on the 112 px
+template scaled by CANON_SCALE, in a CANON_SIZE square. The vectorizer recognises such a crop with one
+small detection (`canonical_face`) instead of searching it again at full size.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING
 
-import dlib
-import face_recognition_models
 import numpy as np
 
+from facesearch.errors import ConfigError
+from facesearch.face.align import TEMPLATE_112, ChipSpec, DlibChips, dlib_box, similarity, template_chip
 from facesearch.face.box import Box
-from facesearch.face.image import resize_long_side
+from facesearch.face.detect import Detector, Face, Look, YuNet, load_detector
+from facesearch.face.embed import Embedder, load_embedder
+from facesearch.face.image import crop_face
 
-CHIP_SIZE = 150
-"""Aligned face chips are CHIP_SIZE x CHIP_SIZE RGB pixels, as dlib's ResNet expects."""
+if TYPE_CHECKING:
+    from facesearch.settings import Settings
 
-DetectPass = tuple[int, int]
-"""(long side in pixels the image is shrunk to, times the detector upsamples it)."""
+QUICK: Look = "quick"
+"""For a photo of one face that fills much of it (a crop)."""
+THOROUGH: Look = "thorough"
+"""For any photo: small faces too."""
 
-QUICK: Sequence[DetectPass] = ((320, 0), (640, 1))
-"""For a photo of one face that fills much of it (a crop): fast, with a finer second try."""
-
-THOROUGH: Sequence[DetectPass] = ((800, 0), (1280, 1))
-"""For any photo: faces down to about 3% of the long side on the second try."""
-
-
-class Embedder(Protocol):
-    def embed(self, chips: np.ndarray) -> np.ndarray:
-        """(N, 150, 150, 3) uint8 RGB aligned chips -> (N, 128) float32 descriptors (not normalised)."""
-        ...
-
-
-class DlibEmbedder:
-    """dlib's own ResNet (about 130 ms a face with the dlib-bin wheel)."""
-
-    def __init__(self) -> None:
-        self._net = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
-
-    def embed(self, chips: np.ndarray) -> np.ndarray:
-        batch = [np.ascontiguousarray(chip) for chip in chips]
-        return np.array(self._net.compute_face_descriptor(batch), dtype=np.float32)
-
-
-def load_embedder(kind: Literal["onnx", "dlib"], threads: int = 1) -> Embedder:
-    """The ONNX port of dlib's ResNet (same numbers, over 10x faster), or dlib's own."""
-    if kind == "dlib":
-        return DlibEmbedder()
-    from facesearch.face.onnx_embedder import OnnxEmbedder
-
-    return OnnxEmbedder(threads=threads)
+CANON_SIZE = 256
+CANON_SCALE = 2.0
+CANON_POINTS = TEMPLATE_112 * CANON_SCALE + (CANON_SIZE - 112 * CANON_SCALE) / 2
+"""Where a canonical crop's 5 landmarks are, (x, y) pixels."""
+CHECK_SIZE = 128
+"""Pixels the canonical check's detection sees the crop at."""
 
 
 class FaceModels:
-    """Face detection, 5-point alignment and 128-d identity embedding.
+    """Detection, alignment and embedding. Thread-safe: each model serialises its own calls."""
 
-    dlib's objects are not thread-safe (its network keeps per-call buffers), so calls are
-    serialised here; run several processes for parallel work.
-    """
+    def __init__(self, detector: Detector, embedder: Embedder | None = None, mirror: bool = True,
+                 detector_name: str = "yunet") -> None:
+        self.detector, self.embedder, self.mirror, self.detector_name = detector, embedder, mirror, detector_name
+        specs = embedder.chips if embedder else []
+        if any(s.kind == "template" for s in specs) and not detector.has_landmarks:
+            raise ConfigError(f"The {embedder.name} embedder aligns faces by 5 landmarks, which the {detector_name} "
+                              "detector does not give; use FACESEARCH_DETECTOR=yunet.")
+        self._dlib_chips = DlibChips() if any(s.kind == "dlib" for s in specs) else None
 
-    def __init__(
-        self,
-        detector: Literal["hog", "cnn"] = "hog",
-        embedder: Literal["onnx", "dlib"] | None = "onnx",
-        threads: int = 1,
-    ) -> None:
-        """Load the models; `embedder=None` loads only what detection and alignment need."""
-        self._detector_kind = detector
-        if detector == "cnn":
-            self._cnn = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
-        else:
-            self._hog = dlib.get_frontal_face_detector()
-        self._landmarks = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
-        self._embedder = load_embedder(embedder, threads) if embedder else None
-        self._lock = threading.Lock()
+    @classmethod
+    def load(cls, settings: Settings, embed: bool = True, threads: int = 1) -> FaceModels:
+        """The models `settings` configure; `embed=False` loads only the detector (for processes that
+        send crops to Weaviate and never embed themselves)."""
+        embedder = load_embedder(settings.embedder, threads) if embed else None
+        return cls(load_detector(settings.detector), embedder, settings.mirror, settings.detector)
 
-    def detect(self, image: np.ndarray, passes: Sequence[DetectPass] = THOROUGH) -> list[Box]:
-        """Boxes of the faces in an RGB image, left to right, in its pixel coordinates.
+    @classmethod
+    def detector_only(cls, detector: str) -> FaceModels:
+        """Only the detector named "yunet", "hog" or "cnn"."""
+        return cls(load_detector(detector), None, detector_name=detector)
 
-        Each pass shrinks the image and runs the detector; the first pass that finds a face wins.
-        """
-        height, width = image.shape[:2]
-        for long_side, upsample in passes:
-            small, factor = resize_long_side(image, long_side)
-            with self._lock:
-                found = self._raw_detect(small, upsample)
-            boxes = [b.scale(factor).clip(width, height) for b in found]
-            boxes = [b for b in boxes if b.area > 0]
-            if boxes:
-                return sorted(boxes, key=lambda b: (b.left, b.top))
-        return []
+    @property
+    def space(self) -> str:
+        """The name of the vector space these models make: detector, embedder and mirroring."""
+        if self.embedder is None:
+            raise ConfigError("These face models were loaded without an embedder.")
+        return f"{self.detector_name}/{self.embedder.space}{'/mirror' if self.mirror else ''}"
 
-    def _raw_detect(self, image: np.ndarray, upsample: int) -> list[Box]:
-        if self._detector_kind == "cnn":
-            rects = [d.rect for d in self._cnn(image, upsample)]
-        else:
-            rects = list(self._hog(image, upsample))
-        return [Box(r.left(), r.top(), r.right() + 1, r.bottom() + 1) for r in rects]
+    def detect(self, image: np.ndarray, look: Look = THOROUGH) -> list[Face]:
+        """Faces in an RGB image, left to right, in its pixel coordinates."""
+        return sorted(self.detector.detect(image, look), key=lambda f: (f.box.left, f.box.top))
 
-    def align(self, image: np.ndarray, box: Box) -> np.ndarray:
-        """The face in `box`, rotated and scaled by its 5 landmarks into a 150x150 RGB chip."""
-        rect = dlib.rectangle(box.left, box.top, box.right - 1, box.bottom - 1)
-        with self._lock:
-            shape = self._landmarks(image, rect)
-            return dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=0.25)
+    def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The face as sent to Weaviate: canonical (see the module docstring) when it has landmarks,
+        else a 400 px crop with half the box's size as margin."""
+        if face.landmarks is None:
+            return crop_face(image, face.box)
+        import cv2
 
-    def embed(self, chips: Sequence[np.ndarray], mirror: bool = True) -> np.ndarray:
-        """(N, 128) L2-normalised identity vectors of aligned chips.
+        # Resampled without area averaging, as InsightFace's alignment (which such networks are trained
+        # on) does; an area pre-shrink changes MobileFace's vectors of large faces by up to 0.02 cosine.
+        matrix = similarity(face.landmarks, round(112 * CANON_SCALE))
+        matrix[:, 2] += (CANON_SIZE - 112 * CANON_SCALE) / 2
+        return cv2.warpAffine(image, matrix, (CANON_SIZE, CANON_SIZE), flags=cv2.INTER_LINEAR)
 
-        With `mirror`, each face's vector is the mean of the chip's and its mirror image's.
-        """
-        if self._embedder is None:
-            raise RuntimeError("FaceModels was loaded without an embedder")
-        batch = np.stack(chips)
-        with self._lock:
-            vectors = self._embedder.embed(batch)
-            if mirror:
-                vectors = vectors + self._embedder.embed(np.ascontiguousarray(batch[:, :, ::-1]))
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    def canonical_face(self, crop: np.ndarray) -> Face | None:
+        """The face of a canonical crop, checked by one detection at CHECK_SIZE px; None when `crop` is not one."""
+        if crop.shape[:2] != (CANON_SIZE, CANON_SIZE) or not isinstance(self.detector, YuNet):
+            return None
+        found = self.detector.detect_at(crop, CHECK_SIZE, refine=False)
+        eyes = np.linalg.norm(CANON_POINTS[0] - CANON_POINTS[1])
+        for face in found:
+            if np.abs(face.landmarks - CANON_POINTS).max() < 0.25 * eyes:
+                return Face(face.box, face.score, CANON_POINTS.copy())
+        return None
+
+    def chips(self, image: np.ndarray, faces: list[Face]) -> dict[ChipSpec, np.ndarray]:
+        """Each chip the embedder needs, (N, size, size, 3) uint8 RGB per spec."""
+        out = {}
+        for spec in self.embedder.chips if self.embedder else []:
+            if spec.kind == "dlib":
+                boxes = [dlib_box(f.box) if isinstance(self.detector, YuNet) else f.box for f in faces]
+                chips = [self._dlib_chips.chip(image, b, spec.size, spec.padding) for b in boxes]
+            else:
+                chips = [template_chip(image, f.landmarks, spec.size) for f in faces]
+            out[spec] = np.stack(chips)
+        return out
+
+    def embed(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """(N, dim) L2-normalised identity vectors of the faces."""
+        if self.embedder is None:
+            raise ConfigError("These face models were loaded without an embedder.")
+        if not faces:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        return self.embedder.embed(self.chips(image, faces), mirror=self.mirror)
+
+
+def largest(faces: list[Face]) -> Face:
+    """The face with the largest box (the person of a portrait)."""
+    return max(faces, key=lambda f: f.box.area)
+
+
+__all__ = ["Box", "CANON_SIZE", "Face", "FaceModels", "QUICK", "THOROUGH", "largest"]

@@ -1,6 +1,6 @@
 """Run a function over photo files in worker processes, each with its own detection models.
 
-dlib's objects are not thread-safe, so parallel detection means processes. Each worker builds its
+The detectors serialise their calls, so parallel detection means processes. Each worker builds its
 FaceModels once (in the pool's initializer) and calls `fn(models, path)` for every photo it is given.
 """
 
@@ -22,7 +22,7 @@ _models: FaceModels | None = None
 
 def _init_worker(detector: str) -> None:
     global _models
-    _models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+    _models = FaceModels.detector_only(detector)
 
 
 def _call(fn: PhotoFn, path: Path):  # noqa: ANN202 - T
@@ -39,7 +39,7 @@ def map_photos(
     `fn` must be a module-level function so that it can be sent to the workers.
     """
     if workers <= 1 or len(paths) < 2:
-        local = models or FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+        local = models or FaceModels.detector_only(detector)
         yield from (fn(local, path) for path in paths)
         return
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(detector,)) as pool:

@@ -56,7 +56,7 @@ def run_import(settings: Settings, images_dir: Path) -> int:
     people = scan_images(images_dir)
     client = store.connect(settings)
     try:
-        collection = store.ensure_collection(client, settings.collection)
+        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
         with progress_reporter() as on_photo:
             report = import_people(
                 collection, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo

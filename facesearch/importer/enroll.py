@@ -13,6 +13,7 @@ from weaviate.collections import Collection
 
 from facesearch import store
 from facesearch.errors import BadRequest, Conflict, NoFace, NotFound
+from facesearch.face import FaceModels
 from facesearch.importer.scan import scan_person
 from facesearch.importer.sync import ImportReport, import_people, remove_faces
 
@@ -46,17 +47,20 @@ def person_folder(images_dir: Path, person_id: str) -> Path:
     return folder
 
 
-def add_photos(collection: Collection, folder: Path, photos: list[tuple[str | None, bytes]]) -> ImportReport:
-    """Write the photos into the person's folder and import them; photos without a usable face are not kept."""
+def add_photos(models: FaceModels, collection: Collection, folder: Path, photos: list[tuple[str | None, bytes]]) -> ImportReport:
+    """Write the photos into the person's folder and import them with `models` (the API's, built once);
+    photos without a usable face are not kept."""
     for filename, data in photos:
         free_filename(folder, filename).write_bytes(data)
-    report = import_people(collection, [scan_person(folder)], only={folder.name})
+    report = import_people(collection, [scan_person(folder)], only={folder.name}, models=models)
     for path, _ in report.skipped:
         path.unlink(missing_ok=True)
     return report
 
 
-def enroll(collection: Collection, images_dir: Path, name: str, photos: list[tuple[str | None, bytes]]) -> ImportReport:
+def enroll(
+    models: FaceModels, collection: Collection, images_dir: Path, name: str, photos: list[tuple[str | None, bytes]]
+) -> ImportReport:
     """A new person from a name and photos; nothing is kept when no photo gives a face."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
@@ -66,7 +70,7 @@ def enroll(collection: Collection, images_dir: Path, name: str, photos: list[tup
         raise Conflict(f"A person '{folder.name}' is already enrolled; add photos to them instead.")
     folder.mkdir(parents=True)
     (folder / "name.txt").write_text(name + "\n", encoding="utf-8")
-    report = add_photos(collection, folder, photos)
+    report = add_photos(models, collection, folder, photos)
     if not report.imported:
         shutil.rmtree(folder)
         raise NoFace(report.skipped[0][1] if report.skipped else "No photo could be enrolled.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facesearch.errors import FaceSearchError
-from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
 
 DOMINANCE = 2.0
 """In a photo of several faces, the largest is the person's if its area is this many times the next's."""
@@ -47,7 +47,9 @@ def prepare(models: FaceModels, path: Path) -> Prepared:
         image = load_image(path.read_bytes())
     except FaceSearchError as e:
         return Prepared(path, skip_reason=e.message)
-    choice = pick_face(models.detect(image, THOROUGH), image.shape[1], image.shape[0])
+    faces = models.detect(image, THOROUGH)
+    choice = pick_face([f.box for f in faces], image.shape[1], image.shape[0])
     if isinstance(choice, str):
         return Prepared(path, skip_reason=choice)
-    return Prepared(path, crop=encode_jpeg(crop_face(image, choice)), box=choice)
+    face = next(f for f in faces if f.box == choice)
+    return Prepared(path, crop=encode_jpeg(models.crop(image, face)), box=choice)

@@ -98,13 +98,14 @@ def import_people(
     *,
     only: set[str] | None = None,
     workers: int = 1,
-    detector: str = "hog",
+    detector: str = "yunet",
     models: FaceModels | None = None,
     on_photo: Callable[[Path, int, int], None] | None = None,
 ) -> ImportReport:
     """Sync Weaviate with `people`; with `only`, just those person ids (others are left alone).
 
-    Faces are found in `workers` processes, or here with `models` when given and `workers` is 1.
+    Faces are found in `workers` processes with `detector`, or here with `models` (built once by the
+    caller) when given and `workers` is 1.
     `on_photo(path, done, total)` is called after each photo that needed work.
     """
     stored = [f for f in store.all_faces(collection) if only is None or f.person_id in only]

@@ -16,7 +16,7 @@ from weaviate.exceptions import WeaviateQueryError
 
 from facesearch import store
 from facesearch.errors import BadRequest, NoFace, NotFound
-from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
 from facesearch.library.records import Library, StoredFace, nearest
 
 
@@ -85,12 +85,13 @@ def choose_face(boxes: list[Box], face: int | None) -> tuple[int, str | None]:
 def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Query, face: int | None = None) -> PhotoFind:
     """Every library photo in which a face of this photo appears (the largest face, or face number `face`)."""
     image = load_image(data)
-    boxes = [b for b in models.detect(image, THOROUGH) if b.width >= query.min_size]
+    faces = [f for f in models.detect(image, THOROUGH) if f.box.width >= query.min_size]
+    boxes = [f.box for f in faces]
     if not boxes:
         raise NoFace("No face was found in this photo." if not query.min_size else
                      f"No face at least {query.min_size} pixels wide was found in this photo.")
     chosen, note = choose_face(boxes, face)
-    crop = encode_jpeg(crop_face(image, boxes[chosen - 1]))
+    crop = encode_jpeg(models.crop(image, faces[chosen - 1]))
     try:
         hits = nearest(library, certainty=query.threshold, image=crop, where=query.where())
     except WeaviateQueryError as e:

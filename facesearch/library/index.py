@@ -15,7 +15,7 @@ from pathlib import Path
 
 from facesearch import store
 from facesearch.errors import FaceSearchError
-from facesearch.face import THOROUGH, Box, FaceModels, crop_face, encode_jpeg, load_image
+from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
 from facesearch.face.workers import map_photos
 from facesearch.library import records
 from facesearch.library.records import Library, StoredPhoto
@@ -45,7 +45,8 @@ def detect_faces(models: FaceModels, file: Path) -> Detected:
     except OSError as e:
         return Detected(skip_reason=f"The file could not be read ({e.strerror or e}).")
     height, width = image.shape[:2]
-    return Detected(width, height, tuple((box, encode_jpeg(crop_face(image, box))) for box in models.detect(image, THOROUGH)))
+    faces = models.detect(image, THOROUGH)
+    return Detected(width, height, tuple((f.box, encode_jpeg(models.crop(image, f))) for f in faces))
 
 
 @dataclass
@@ -153,7 +154,7 @@ def index_folder(
     *,
     tagger: Tagger | None = None,
     workers: int = 1,
-    detector: str = "hog",
+    detector: str = "yunet",
     models: FaceModels | None = None,
     on_photo: OnPhoto | None = None,
 ) -> IndexReport:

@@ -11,7 +11,7 @@ from weaviate.classes.query import Filter
 from weaviate.collections import Collection
 
 from facesearch import store
-from facesearch.decide import accept
+from facesearch.decide import Rule, choose
 from facesearch.library.records import Library, faces_where, faces_with_ids, nearest
 from facesearch.search import POOL
 
@@ -19,15 +19,17 @@ from facesearch.search import POOL
 class Tagger:
     """Tags library faces against the enrolled people in `people` (the FaceRecognition collection)."""
 
-    def __init__(self, people: Collection, threshold: float, margin: float) -> None:
+    def __init__(self, people: Collection, threshold: float, margin: float, rule: Rule = "best") -> None:
         self.people = people
         self.threshold = threshold
         self.margin = margin
+        self.rule = rule
 
     def person_of(self, vector: list[float]) -> tuple[str, float]:
         """The person a face vector is known as and the certainty, or ("", 0.0) for nobody."""
         found = store.nearest_to_vector(self.people, vector, POOL)
-        return (found[0].person_id, found[0].certainty) if accept(found, self.threshold, self.margin) else ("", 0.0)
+        chosen = choose(found, self.threshold, self.margin, self.rule)
+        return (chosen.person_id, chosen.certainty) if chosen else ("", 0.0)
 
     def tag(self, library: Library, face_ids: list[str]) -> int:
         """Tag these faces (every face of a photo that could be tagged must be among them); the number changed."""

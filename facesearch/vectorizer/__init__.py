@@ -1,8 +1,10 @@
 """The face vectorizer: a service that speaks Weaviate's img2vec-neural inference API.
 
     GET  /.well-known/live, /.well-known/ready
-    POST /vectors  {"id": str, "image": base64}  ->  {"id": str, "vector": [128 floats], "dim": 128}
+    GET  /meta     {"model": the vector space's name, "dim": int, "mirror": bool}
+    POST /vectors  {"id": str, "image": base64}  ->  {"id": str, "vector": [dim floats], "dim": dim}
 
 It finds the largest face, aligns it and returns its identity vector, so Weaviate's `nearImage`
-is a face search. Failures answer a non-2xx status with {"error": sentence}, which Weaviate passes on.
+is a face search. A canonical crop (facesearch.face.models) is checked with one small detection
+instead of being searched again. Failures answer a non-2xx status with {"error": sentence}, which Weaviate passes on.
 """

@@ -12,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, ValidationError
 
 from facesearch.errors import BadRequest, NoFace
-from facesearch.face import QUICK, FaceModels, load_image
+from facesearch.face import QUICK, FaceModels, largest, load_image
 from facesearch.http import install_error_handlers
-from facesearch.settings import get_settings
+from facesearch.settings import Settings, get_settings
 
 
 class VectorRequest(BaseModel):
@@ -28,14 +28,17 @@ class VectorResponse(BaseModel):
     dim: int
 
 
-def face_vector(models: FaceModels, data: bytes, mirror: bool) -> list[float]:
-    """The identity vector of the largest face in an encoded photo."""
+def face_vector(models: FaceModels, data: bytes) -> list[float]:
+    """The identity vector of the face of a canonical crop (facesearch.face.models), else of the
+    largest face in an encoded photo."""
     image = load_image(data)
-    boxes = models.detect(image, QUICK)
-    if not boxes:
-        raise NoFace("No face was found in this photo.")
-    largest = max(boxes, key=lambda b: b.area)
-    return models.embed([models.align(image, largest)], mirror=mirror)[0].tolist()
+    face = models.canonical_face(image)
+    if face is None:
+        faces = models.detect(image, QUICK)
+        if not faces:
+            raise NoFace("No face was found in this photo.")
+        face = largest(faces)
+    return models.embed(image, [face])[0].tolist()
 
 
 def parse_request(raw: bytes) -> VectorRequest:
@@ -55,14 +58,14 @@ def decode_base64(text: str) -> bytes:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = get_settings()
-    app.state.models = FaceModels(detector=settings.detector, embedder=settings.embedder)
-    app.state.mirror = settings.mirror
+    app.state.models = FaceModels.load(app.state.settings)
     yield
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The vectorizer; its models load at start-up, from `settings` (default: this process's)."""
     app = FastAPI(title="facesearch face vectorizer", lifespan=lifespan)
+    app.state.settings = settings or get_settings()
     install_error_handlers(app)
 
     @app.get("/.well-known/live", status_code=204)
@@ -74,14 +77,15 @@ def create_app() -> FastAPI:
     @app.get("/meta")
     def meta() -> dict[str, object]:
         """What Weaviate shows under /v1/meta for this module."""
-        return {"model": "dlib_face_recognition_resnet_model_v1", "dim": 128, "mirror": app.state.mirror}
+        models = app.state.models
+        return {"model": models.space, "dim": models.embedder.dim, "mirror": models.mirror}
 
     @app.post("/vectors")
     async def vectors(request: Request) -> VectorResponse:
         """The identity vector of the largest face in the image."""
         body = parse_request(await request.body())
         state = request.app.state
-        vector = await run_in_threadpool(face_vector, state.models, decode_base64(body.image), state.mirror)
+        vector = await run_in_threadpool(face_vector, state.models, decode_base64(body.image))
         return VectorResponse(id=body.id, vector=vector, dim=len(vector))
 
     return app

@@ -15,13 +15,20 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from facesearch.face import FaceModels, encode_jpeg, largest, load_image
+from facesearch.settings import Settings
 from facesearch.vectorizer.app import create_app
 from tests.conftest import LOOK_FOR
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app()) as c:  # runs the lifespan: loads the real models
+EMBEDDERS = {"fusion": 384, "mobileface_v2": 256, "dlib_resnet": 128}
+
+
+@pytest.fixture(scope="module", params=sorted(EMBEDDERS))
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    settings = Settings(_env_file=None, detector="yunet", embedder=request.param)
+    with TestClient(create_app(settings)) as c:  # runs the lifespan: loads the real models
+        c.dim = EMBEDDERS[request.param]  # type: ignore[attr-defined]
         yield c
 
 
@@ -44,7 +51,7 @@ def test_vector_of_a_face(client: TestClient) -> None:
     status, body = weaviate_post(client, {"id": "abc_0", "image": b64((LOOK_FOR / "Ted_Lieu.jpg").read_bytes())})
     assert status == 200, body
     assert body["id"] == "abc_0"
-    assert body["dim"] == len(body["vector"]) == 128
+    assert body["dim"] == len(body["vector"]) == client.dim
     assert np.linalg.norm(body["vector"]) == pytest.approx(1.0, abs=1e-5)
 
 
@@ -91,3 +98,21 @@ def test_body_that_is_not_json(client: TestClient) -> None:
     response = client.post("/vectors", content=b"{oops", headers={"content-type": ""})
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
+
+
+def test_meta_names_the_vector_space(client: TestClient) -> None:
+    meta = client.get("/meta").json()
+    assert meta["dim"] == client.dim and meta["mirror"] is True
+    assert meta["model"].startswith("yunet/") and meta["model"].endswith("/mirror")
+
+
+def test_a_canonical_crop_carries_the_api_s_detection(client: TestClient) -> None:
+    """The API sends canonical crops: the vectorizer checks them with one small detection instead of a
+    search, and embeds the face as the API's detection on the whole photo placed it."""
+    models: FaceModels = client.app.state.models
+    image = load_image((LOOK_FOR / "Elise_Stefanik.jpg").read_bytes())
+    face = largest(models.detect(image))
+    crop = encode_jpeg(models.crop(image, face))
+    assert models.canonical_face(load_image(crop)) is not None
+    cropped = np.array(weaviate_post(client, {"id": "c", "image": b64(crop)})[1]["vector"])
+    assert models.embed(image, [face])[0] @ cropped > 0.99

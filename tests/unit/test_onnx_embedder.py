@@ -1,7 +1,7 @@
 """The ONNX port of dlib's face descriptor ResNet gives dlib's numbers.
 
 Every sample photo (images/ and look_for/) is detected (dlib HOG, largest face), aligned by dlib's
-5-point landmarks into a 150x150 chip, and described by both dlib and OnnxEmbedder.
+5-point landmarks into a 150x150 chip, and described by both dlib and the dlib_resnet model card's ONNX network.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from facesearch.face.onnx_embedder import MODEL_PATH, OnnxEmbedder
+from facesearch.face.embed import Network, read_card
+
+CARD = read_card("dlib_resnet")
+MODEL_PATH = (CARD.path.parent / CARD.file).resolve()
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -37,8 +40,8 @@ def dlib_net() -> dlib.face_recognition_model_v1:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> OnnxEmbedder:
-    return OnnxEmbedder(threads=1)
+def embedder() -> Network:
+    return Network(CARD, threads=1)
 
 
 @pytest.fixture(scope="module")

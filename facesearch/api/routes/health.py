@@ -28,13 +28,14 @@ def ready(backend: BackendDep) -> dict[str, str]:
 
 
 @router.get("/config")
-def config(backend: BackendDep) -> dict[str, float | int]:
-    """What the page needs to know: threshold and margin (certainty 0..1), upload limit (MB), result limits,
-    the library's default similarity floor and the lowest its slider goes (0..1)."""
+def config(backend: BackendDep) -> dict[str, float | int | str]:
+    """What the page needs to know: threshold and margin (certainty 0..1) and the rule, upload limit (MB),
+    result limits, the library's default similarity floor and the lowest its slider goes (0..1)."""
     s = backend.settings
     return {
         "threshold": s.threshold,
         "margin": s.margin,
+        "rule": s.rule,
         "max_upload_mb": s.max_upload_mb,
         "default_limit": s.default_limit,
         "max_limit": s.max_limit,

@@ -46,7 +46,7 @@ def create_person(
     """Enroll a new person from a name and photos."""
     uploads = read_all(backend, photos)
     with backend.write_lock:
-        report = enroll.enroll(collection, backend.settings.images_dir, name, uploads)
+        report = enroll.enroll(backend.models, collection, backend.settings.images_dir, name, uploads)
     backend.people_changed()
     return answer(collection, enroll.person_id_for(name), report)
 
@@ -59,7 +59,7 @@ def add_photos(
     folder = enroll.person_folder(backend.settings.images_dir, person_id)
     uploads = read_all(backend, photos)
     with backend.write_lock:
-        report = enroll.add_photos(collection, folder, uploads)
+        report = enroll.add_photos(backend.models, collection, folder, uploads)
     backend.people_changed()
     return answer(collection, person_id, report)
 

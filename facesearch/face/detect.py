@@ -1,0 +1,178 @@
+"""Face detectors: YuNet (boxes, scores and 5 landmarks) and dlib's HOG and CNN (boxes only).
+
+Landmarks are (5, 2) float32 arrays of (x, y) pixels in the image, in YuNet's order: the subject's right
+eye (the one on the image's left), left eye, nose tip, right mouth corner, left mouth corner — the order
+of the 112 px template in facesearch.face.align.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from facesearch.face.box import Box
+from facesearch.face.image import resize_long_side
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+YUNET = WEIGHTS / "yunet_n_dynamic.onnx"
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face found in an image: its box, the detector's score (0..1; 1.0 for dlib's HOG) and landmarks."""
+
+    box: Box
+    score: float = 1.0
+    landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+Look = Literal["quick", "thorough"]
+"""How hard to look: "quick" for a photo of one face that fills much of it (a crop), "thorough" for any
+photo, small faces too."""
+
+
+class Detector(Protocol):
+    has_landmarks: bool
+
+    def detect(self, image: np.ndarray, look: Look) -> list[Face]:
+        """Faces in an RGB (H, W, 3) uint8 image, boxes and landmarks in its own pixels, in no order."""
+        ...
+
+
+class YuNet:
+    """OpenCV's FaceDetectorYN on a YuNet ONNX file.
+
+    The image is resized (up or down) so its long side is `long_side` pixels. YuNet's landmarks are
+    noisy, and the embedders are sensitive to them, so each face is looked at again (`landmarks`):
+      - "averaged" (default): in a crop around it with `context` of its size on every side, resized so
+        that the face is `landmark_px` wide, and in the mirror image of that crop; the landmarks are the
+        mean of the two. On lfw-dev this names 1.5 to 2 points more people right than "coarse" (README).
+      - "coarse": only a face seen narrower than `landmark_px` is looked at again, once, unmirrored.
+    """
+
+    has_landmarks = True
+    LONG_SIDE = {"quick": 320, "thorough": 640}
+    """Pixels YuNet sees the photo's long side at, per look (it finds faces down to about 10 px)."""
+
+    def __init__(self, model: Path = YUNET, score: float = 0.8, landmarks: Literal["averaged", "coarse"] = "averaged",
+                 landmark_px: int = 160, context: float = 0.4) -> None:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # its DNN warns on every model load
+        self._cv2 = cv2
+        self._net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), score, 0.3, 5000)
+        self._averaged, self._landmark_px, self._context = landmarks == "averaged", landmark_px, context
+        self._lock = threading.Lock()
+
+    def detect(self, image: np.ndarray, look: Look) -> list[Face]:
+        return self.detect_at(image, self.LONG_SIDE[look])
+
+    def detect_at(self, image: np.ndarray, long_side: int, refine: bool = True) -> list[Face]:
+        """Faces with the image seen at `long_side` px; `refine=False` keeps the first pass's landmarks."""
+        scale = long_side / max(image.shape[:2])
+        faces = self._run(image, scale)
+        if not refine:
+            return faces
+        return [self._refine(image, f) if self._averaged or f.box.width * scale < self._landmark_px else f for f in faces]
+
+    def _run(self, image: np.ndarray, scale: float) -> list[Face]:
+        """Faces in `image` resized by `scale`, in the image's own pixels."""
+        height, width = image.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        cv2 = self._cv2
+        bgr = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA),
+                           cv2.COLOR_RGB2BGR)
+        with self._lock:
+            self._net.setInputSize(size)
+            _, rows = self._net.detect(bgr)
+        faces = [self._face(row, size[0] / width, size[1] / height) for row in ([] if rows is None else rows)]
+        return [Face(f.box.clip(width, height), f.score, f.landmarks) for f in faces if f.box.clip(width, height).area > 0]
+
+    @staticmethod
+    def _face(row: np.ndarray, sx: float, sy: float) -> Face:
+        """One row of FaceDetectorYN's output (x, y, w, h, 5 x (x, y), score) in the original image's pixels."""
+        x, y, w, h = row[0] / sx, row[1] / sy, row[2] / sx, row[3] / sy
+        points = (row[4:14].reshape(5, 2) / (sx, sy)).astype(np.float32)
+        return Face(Box(round(x), round(y), round(x + w), round(y + h)), float(row[14]), points)
+
+    def _refine(self, image: np.ndarray, face: Face) -> Face:
+        """The face found again in a crop around it at `landmark_px` (see the class); itself if not found."""
+        height, width = image.shape[:2]
+        area = face.box.grow(self._context).clip(width, height)
+        crop = image[area.top : area.bottom, area.left : area.right]
+        scale = self._landmark_px / max(face.box.width, 1)
+        centre = ((face.box.left + face.box.right) / 2 - area.left, (face.box.top + face.box.bottom) / 2 - area.top)
+        again = self._nearest(self._run(crop, scale), *centre)
+        if again is None:
+            return face
+        landmarks = again.landmarks
+        if self._averaged:
+            mirrored = self._nearest(self._run(np.ascontiguousarray(crop[:, ::-1]), scale), crop.shape[1] - centre[0], centre[1])
+            if mirrored is not None:
+                back = mirrored.landmarks[MIRRORED].copy()  # its right eye is the face's left eye, and so on
+                back[:, 0] = crop.shape[1] - back[:, 0]
+                landmarks = (landmarks + back) / 2
+        box = again.box.shift(area.left, area.top).clip(width, height)
+        return Face(box, again.score, landmarks + np.float32((area.left, area.top)))
+
+    @staticmethod
+    def _nearest(faces: list[Face], x: float, y: float) -> Face | None:
+        return min(faces, key=lambda f: f.box.distance_to(x, y), default=None)
+
+
+MIRRORED = [1, 0, 2, 4, 3]
+"""Landmark order of a mirrored face: left and right eyes, and mouth corners, swap."""
+
+
+DetectPass = tuple[int, int]
+"""(long side in pixels the image is shrunk to, times dlib's detector upsamples it)."""
+
+
+class Dlib:
+    """dlib's HOG (fast) or CNN (slower, finds more) detector; no landmarks.
+
+    It tries the photo at PASSES' first long side without upsampling, then at the second upsampled once,
+    and keeps the first pass that finds a face: faces down to about 3 % of the long side on the second.
+    """
+
+    has_landmarks = False
+    PASSES = {"quick": ((320, 0), (640, 1)), "thorough": ((800, 0), (1280, 1))}
+    """(long side in pixels the image is shrunk to, times the detector upsamples it), per look."""
+
+    def __init__(self, kind: str = "hog") -> None:
+        import dlib
+        import face_recognition_models
+
+        self._kind = kind
+        if kind == "cnn":
+            self._net = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+        else:
+            self._net = dlib.get_frontal_face_detector()
+        self._lock = threading.Lock()
+
+    def detect(self, image: np.ndarray, look: Look) -> list[Face]:
+        return self.detect_passes(image, self.PASSES[look])
+
+    def detect_passes(self, image: np.ndarray, passes: Sequence[DetectPass]) -> list[Face]:
+        """Faces of the first of `passes` that finds any; boxes in the image's pixels."""
+        height, width = image.shape[:2]
+        for size, upsample in passes:
+            small, factor = resize_long_side(image, size)
+            with self._lock:
+                found = self._net(small, upsample)
+            rects = [d.rect for d in found] if self._kind == "cnn" else list(found)
+            boxes = [Box(r.left(), r.top(), r.right() + 1, r.bottom() + 1).scale(factor).clip(width, height) for r in rects]
+            faces = [Face(b) for b in boxes if b.area > 0]
+            if faces:
+                return faces
+        return []
+
+
+def load_detector(kind: str) -> Detector:
+    """"yunet" (default), "hog" or "cnn"."""
+    return YuNet() if kind == "yunet" else Dlib(kind)
