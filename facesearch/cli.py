@@ -34,11 +34,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings = get_settings()
     client = store.connect(settings)
     try:
-        collection = store.ensure_collection(client, settings.collection)
-        models = FaceModels(detector=settings.detector, embedder=None)
+        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
+        models = FaceModels.load(settings, embed=False)
         result = search_photo(
             models, collection, args.photo.read_bytes(), limit=args.limit,
-            threshold=settings.threshold, margin=settings.margin,
+            threshold=settings.threshold, margin=settings.margin, rule=settings.rule,
         )
     finally:
         client.close()
@@ -64,6 +64,35 @@ def cmd_library(args: argparse.Namespace) -> int:
     from facesearch.library.cli import run_library
 
     return run_library(get_settings(), args)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Vectorize every stored face again with the configured face model, then tag the library again."""
+    from weaviate.exceptions import WeaviateBaseError
+
+    from facesearch import store
+    from facesearch.errors import NotReady
+    from facesearch.library.cli import retag
+    from facesearch.reindex import reindex, summary
+
+    def progress(collection: str, step: str, done: int, total: int) -> None:
+        print(f"{collection}: {step} {done}/{total} faces", file=sys.stderr, flush=True)
+
+    settings = get_settings()
+    client = store.connect(settings)
+    try:
+        space, reports = reindex(client, settings, on_progress=progress)
+    except WeaviateBaseError as e:
+        raise NotReady(f"Weaviate failed during the reindex ({e}); run it again to go on where it stopped.") from e
+    finally:
+        client.close()
+    for report in reports:
+        for face, reason in report.left_out:
+            print(f"left out: {report.name}: {face}: {reason}")
+    print(summary(space, reports))
+    if any(r.reindexed for r in reports):
+        retag(settings)
+    return 0
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
@@ -101,6 +130,12 @@ def parser() -> argparse.ArgumentParser:
         help="the folder (index: every folder in the library root when left out; status: every indexed folder)",
     )
     library.set_defaults(run=cmd_library)
+    reindex = sub.add_parser(
+        "reindex", help="vectorize every stored face again after the face model changed (resumable)",
+        description="Re-vectorize the faces of FaceRecognition and LibraryFace with the configured face model, "
+        "from the crops Weaviate holds. Run it with the stack running; if it stops, run it again to go on.",
+    )
+    reindex.set_defaults(run=cmd_reindex)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])
     stack.set_defaults(run=cmd_stack)
@@ -144,8 +179,8 @@ def positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)  # reads the settings for its defaults
         return args.run(args)
     except FaceSearchError as e:
         print(f"error: {e.message}", file=sys.stderr)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,22 @@ class LocalStack:
                 log(f"{service.name}: already running")
                 continue
             log(f"{service.name}: starting")
+            self.spawn(service)
+            self.wait_ready(service)
+            log(f"{service.name}: ready")
+
+    def restart(self, names: Iterable[str], log=print) -> None:  # noqa: ANN001 - any print-like callable
+        """Stop these services (if they run) and start them with this stack's settings, in start order.
+
+        After a setting changed, `LocalStack(new_settings).restart(["vectorizer", "api"])` on the same
+        state folder runs them with the new one (the face model, say) and leaves Weaviate running.
+        """
+        wanted = set(names)
+        for service in (s for s in self.services() if s.name in wanted):
+            pid = self.pid(service.name)
+            if pid:
+                terminate(pid)
+            log(f"{service.name}: restarting")
             self.spawn(service)
             self.wait_ready(service)
             log(f"{service.name}: ready")

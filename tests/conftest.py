@@ -36,7 +36,7 @@ class Stack:
 
         client = store.connect(self.settings)
         try:
-            collection = store.ensure_collection(client, self.settings.collection)
+            collection = store.ensure_collection(client, self.settings.collection, store.vector_space(self.settings))
             return import_people(collection, scan_images(self.settings.images_dir))
         finally:
             client.close()
@@ -44,7 +44,7 @@ class Stack:
     def faces(self) -> list[store.StoredFace]:
         client = store.connect(self.settings)
         try:
-            return list(store.all_faces(store.ensure_collection(client, self.settings.collection)))
+            return list(store.all_faces(store.ensure_collection(client, self.settings.collection, store.vector_space(self.settings))))
         finally:
             client.close()
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 import weaviate
 from fastapi import Depends, Request
 from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateBaseError
 
 from facesearch import store
 from facesearch.api.library_jobs import LibraryJobs
@@ -19,14 +21,13 @@ from facesearch.settings import Settings
 
 
 class Backend:
-    """Connects to Weaviate on first use and again after it was lost, so start-up order does not matter.
-
-    The collections are made sure of once per connection, not per request.
+    """Connects to Weaviate on first use, and again after a request found it gone (`get_backend`), so
+    start-up order does not matter. The collections are made sure of once per connection, not per request.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.models = FaceModels(detector=settings.detector, embedder=None)
+        self.models = FaceModels.load(settings, embed=False)
         self.write_lock = threading.Lock()
         self.jobs = LibraryJobs(settings, self.models)
         self._client: weaviate.WeaviateClient | None = None
@@ -34,16 +35,23 @@ class Backend:
         self._connect_lock = threading.Lock()
 
     def _connected(self) -> tuple[Collection, Library]:
+        """The collections, made sure of (and their vector space checked) once per connection; until that
+        succeeds (a WrongSpace until the faces are reindexed), every request tries again."""
         with self._connect_lock:
-            if self._client is None or self._collections is None or not self._client.is_ready():
-                self.close()
-                self._client = store.connect(self.settings)
-                try:
-                    people = store.ensure_collection(self._client, self.settings.collection)
-                    self._collections = (people, ensure_library(self._client, self.settings))
-                except weaviate.exceptions.WeaviateBaseError as e:
-                    raise NotReady(f"Weaviate at {self.settings.weaviate_url} did not answer.") from e
+            if self._collections is None:
+                if self._client is None:
+                    self._client = store.connect(self.settings)
+                self._collections = self._ensure(self._client)
             return self._collections
+
+    def _ensure(self, client: weaviate.WeaviateClient) -> tuple[Collection, Library]:
+        try:
+            space = store.vector_space(self.settings)
+            people = store.ensure_collection(client, self.settings.collection, space)
+            return people, ensure_library(client, self.settings, space)
+        except WeaviateBaseError as e:
+            self.close()
+            raise NotReady(f"Weaviate at {self.settings.weaviate_url} did not answer.") from e
 
     def collection(self) -> Collection:
         """The enrolled people (FaceRecognition)."""
@@ -53,12 +61,17 @@ class Backend:
         return self._connected()[1]
 
     def tagger(self) -> Tagger:
-        return Tagger(self.collection(), self.settings.threshold, self.settings.margin)
+        return Tagger(self.collection(), self.settings.threshold, self.settings.margin, self.settings.rule)
 
     def people_changed(self) -> None:
         """Tag the library again in the background: someone was enrolled, changed or removed."""
         tagger, library = self.tagger(), self.library()
         self.jobs.retag(lambda: tagger.retag_all(library))
+
+    def lost(self) -> None:
+        """Weaviate could not be reached: the next request connects again."""
+        with self._connect_lock:
+            self.close()
 
     def close(self) -> None:
         if self._client is not None:
@@ -67,8 +80,16 @@ class Backend:
             self._collections = None
 
 
-def get_backend(request: Request) -> Backend:
-    return request.app.state.backend
+def get_backend(request: Request) -> Iterator[Backend]:
+    """The backend; a request that finds Weaviate gone answers 503, and the next one connects again."""
+    backend: Backend = request.app.state.backend
+    try:
+        yield backend
+    except WeaviateBaseError as e:
+        if not store.unreachable(e):
+            raise
+        backend.lost()
+        raise NotReady(f"Weaviate at {backend.settings.weaviate_url} did not answer.") from e
 
 
 def get_collection(backend: Annotated[Backend, Depends(get_backend)]) -> Collection:

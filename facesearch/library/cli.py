@@ -38,16 +38,17 @@ class Session:
     models: FaceModels
 
     def tagger(self) -> Tagger:
-        return Tagger(self.people, self.settings.threshold, self.settings.margin)
+        return Tagger(self.people, self.settings.threshold, self.settings.margin, self.settings.rule)
 
 
 @contextmanager
 def session(settings: Settings) -> Iterator[Session]:
     client = store.connect(settings)
     try:
-        people = store.ensure_collection(client, settings.collection)
-        library = records.ensure_library(client, settings)
-        yield Session(settings, people, library, FaceModels(detector=settings.detector, embedder=None))
+        space = store.vector_space(settings)
+        people = store.ensure_collection(client, settings.collection, space)
+        library = records.ensure_library(client, settings, space)
+        yield Session(settings, people, library, FaceModels.load(settings, embed=False))
     finally:
         client.close()
 
@@ -140,9 +141,10 @@ def retag(settings: Settings) -> None:
     try:
         if not client.collections.exists(settings.library_collection):
             return
-        library = records.ensure_library(client, settings)
-        people = store.ensure_collection(client, settings.collection)
-        changed = Tagger(people, settings.threshold, settings.margin).retag_all(library)
+        space = store.vector_space(settings)
+        library = records.ensure_library(client, settings, space)
+        people = store.ensure_collection(client, settings.collection, space)
+        changed = Tagger(people, settings.threshold, settings.margin, settings.rule).retag_all(library)
     finally:
         client.close()
     if changed:

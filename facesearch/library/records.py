@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import weaviate
-from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.config import DataType, Property, Tokenization
 from weaviate.classes.aggregate import GroupByAggregate, Metrics
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections import Collection
@@ -23,7 +23,7 @@ from facesearch.errors import NotFound
 from facesearch.face import Box
 from facesearch.settings import Settings
 from facesearch import store
-from facesearch.store import HNSW_EF, VECTOR
+from facesearch.store import VECTOR
 
 NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
 
@@ -96,24 +96,17 @@ def _text(name: str) -> Property:
     return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
 
 
-def ensure_library(client: weaviate.WeaviateClient, settings: Settings) -> Library:
-    """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW)."""
-    if not client.collections.exists(settings.library_collection):
-        client.collections.create(
-            settings.library_collection,
-            vector_config=Configure.Vectors.img2vec_neural(
-                image_fields=["image"],
-                vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE, ef=HNSW_EF),
-            ),
-            properties=[
-                _text("folder"), _text("path"), _text("photo_id"), _text("person_id"),
-                Property(name="image", data_type=DataType.BLOB),
-                Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
-                Property(name="face_width", data_type=DataType.INT, description="px"),
-                Property(name="photo_width", data_type=DataType.INT, description="px"),
-                Property(name="photo_height", data_type=DataType.INT, description="px"),
-            ],
-        )
+def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: str) -> Library:
+    """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW);
+    WrongSpace when the faces are of another vector space than `space` (`store.vector_space(settings)`)."""
+    faces = store.face_collection(client, settings.library_collection, space, [
+        _text("folder"), _text("path"), _text("photo_id"), _text("person_id"),
+        Property(name="image", data_type=DataType.BLOB),
+        Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
+        Property(name="face_width", data_type=DataType.INT, description="px"),
+        Property(name="photo_width", data_type=DataType.INT, description="px"),
+        Property(name="photo_height", data_type=DataType.INT, description="px"),
+    ])
     if not client.collections.exists(settings.library_photo_collection):
         client.collections.create(
             settings.library_photo_collection,
@@ -127,7 +120,7 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings) -> Libra
                 Property(name="indexed_at", data_type=DataType.DATE),
             ],
         )
-    return Library(client.collections.get(settings.library_collection), client.collections.get(settings.library_photo_collection))
+    return Library(faces, client.collections.get(settings.library_photo_collection))
 
 
 def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
@@ -193,6 +186,14 @@ def delete_photos(library: Library, photo_ids: list[str]) -> None:
     for ids in chunks(photo_ids):
         library.faces.data.delete_many(where=Filter.by_property("photo_id").contains_any(ids))
         library.photos.data.delete_many(where=Filter.by_id().contains_any(ids))
+
+
+def recount_faces(faces: Collection, photos: Collection, photo_ids: list[str]) -> None:
+    """Set the `faces` of these photos to how many faces of theirs `faces` holds (after some were left out)."""
+    for id_ in sorted(set(photo_ids)):
+        held = faces.aggregate.over_all(filters=Filter.by_property("photo_id").equal(id_), total_count=True).total_count
+        if photos.data.exists(id_):
+            photos.data.update(uuid=id_, properties={"faces": int(held or 0)})
 
 
 def forget_folder(library: Library, folder: str) -> int:

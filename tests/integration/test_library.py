@@ -55,7 +55,7 @@ class Lib:
     """composite path -> person -> where their photo was pasted"""
 
     def tagger(self) -> Tagger:
-        return Tagger(self.people, self.settings.threshold, self.settings.margin)
+        return Tagger(self.people, self.settings.threshold, self.settings.margin, self.settings.rule)
 
     def index(self, folder: Path | None = None) -> IndexReport:
         return index_folder(self.library, folder or self.folder, tagger=self.tagger(), models=self.models)
@@ -95,10 +95,11 @@ def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]
     regions = build_folder(folder)
     client = store.connect(settings)
     try:
-        people = store.ensure_collection(client, settings.collection)
+        space = store.vector_space(settings)
+        people = store.ensure_collection(client, settings.collection, space)
         import_people(people, scan_images(IMAGES))
-        library = records.ensure_library(client, settings)
-        yield Lib(settings, people, library, FaceModels(embedder=None), folder, regions)
+        library = records.ensure_library(client, settings, space)
+        yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, regions)
     finally:
         for name in (settings.collection, settings.library_collection, settings.library_photo_collection):
             client.collections.delete(name)

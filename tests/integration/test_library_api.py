@@ -132,9 +132,9 @@ def test_photos_are_served_by_id_only_and_only_from_under_the_root(stack: Stack,
     outside.mkdir()
     shutil.copy(IMAGES / "Ted_Lieu" / "1.jpg", outside / "ted.jpg")
     client = store.connect(stack.settings)
-    library = records.ensure_library(client, stack.settings)
+    library = records.ensure_library(client, stack.settings, store.vector_space(stack.settings))
     try:
-        index_folder(library, outside, models=FaceModels(embedder=None))  # as the command line may
+        index_folder(library, outside, models=FaceModels.detector_only("yunet"))  # as the command line may
         photo_id = records.photo_id(folder_key(outside), "ted.jpg")
         for path in [f"/api/library/photos/{photo_id}", f"/api/library/photos/{photo_id}/image"]:
             assert stack.api.get(path).status_code == 404, path

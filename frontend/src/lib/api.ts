@@ -4,6 +4,7 @@ export type ApiErrorCode =
   | 'bad_request'
   | 'not_found'
   | 'conflict'
+  | 'wrong_vector_space'
   | 'too_large'
   | 'unsupported_type'
   | 'no_face'
