@@ -1,21 +1,29 @@
-"""Accuracy of identification through the real path, and the choice of the default threshold.
+"""Accuracy of identification through the real path, per face configuration, and the choice of each
+configuration's threshold, margin and decision rule.
 
-Protocol, on any folder laid out as <identity>/<photos>:
+Protocol, on each folder laid out as <identity>/<photos>:
   - identities with two or more photos are enrolled with all but their last photo (our importer,
     batch, Weaviate + our vectorizer) and searched with the last; the right answer is that identity;
-  - identities with one photo are searched but never enrolled; the right answer is "unknown".
+  - identities with one photo are searched but never enrolled; the right answer is "unknown";
+  - in a folder where everyone has several photos (lfw-dev-multi), every HOLDOUT-th identity is not
+    enrolled either and is searched with its last photo: its right answer is "unknown".
+Each configuration (detector:embedder) runs on its own private stack. Its threshold, margin and rule
+are chosen on all the folders together: the most enrolled people named right on average, with false
+accepts <= --far on each folder.
 Each query goes through facesearch.search (face crop -> Weaviate nearImage -> our vectorizer); the
 face judged is the one the importer would pick (facesearch.importer.prepare.pick_face), else the largest. A whole-image baseline (no detection, no alignment:
 the photo squeezed into the embedding model, as the original demo feeds whole photos to ResNet-50) is
 measured on the same split, with exact search in memory.
 
-Usage: .venv/bin/python bench/accuracy.py [--data DIR] [--people N] [--far 0.01] [--smoke]
-The default data is ../shared/lfw-dev (see its README; it is never copied into the project).
+Usage: .venv/bin/python bench/accuracy.py [--data DIR ...] [--configs yunet:fusion,...] [--far 0.01] [--smoke]
+The default data is ../shared/lfw-dev and ../shared/lfw-dev-multi (see their READMEs; never copied into
+the project).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -29,17 +37,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_machine, write_result  # noqa: E402
 from facesearch import store  # noqa: E402
-from facesearch.decide import runner_up  # noqa: E402
+from facesearch.decide import person_scores  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
+from facesearch.face.embed import load_embedder  # noqa: E402
 from facesearch.importer import import_people, scan_images  # noqa: E402
 from facesearch.importer.prepare import pick_face  # noqa: E402
 from facesearch.search import POOL, search_photo  # noqa: E402
-from facesearch.settings import ROOT, get_settings  # noqa: E402
+from facesearch.settings import ROOT  # noqa: E402
 from facesearch.stack import LocalStack, isolated_settings  # noqa: E402
 
-GRID_T = np.round(np.arange(0.9500, 0.99001, 0.0025), 4)
-GRID_M = np.round(np.arange(0.0, 0.05001, 0.0025), 4)
+GRID_T = np.round(np.arange(0.6000, 0.99501, 0.0025), 4)
+GRID_M = np.round(np.arange(0.0, 0.08001, 0.0025), 4)
+RULES = ("best", "best2")
+HOLDOUT = 4
+CONFIGS = "yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet"
 
 
 @dataclass(frozen=True)
@@ -64,15 +76,16 @@ class _C:
 
 def split(data: Path, people: int | None) -> tuple[dict[str, list[Path]], list[Query]]:
     """Enrolment photos by identity, and the queries (see the module docstring)."""
-    enroll, queries = {}, []
     folders = sorted(p for p in data.iterdir() if p.is_dir())[:people]
-    for folder in folders:
-        photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
-        if len(photos) >= 2:
-            enroll[folder.name] = photos[:-1]
-            queries.append(Query(photos[-1], folder.name))
-        elif photos:
-            queries.append(Query(photos[0], None))
+    photos = {f.name: sorted(p for p in f.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp")) for f in folders}
+    holdout = HOLDOUT if all(len(p) >= 2 for p in photos.values()) else 0
+    enroll, queries = {}, []
+    for n, (identity, found) in enumerate((i, p) for i, p in photos.items() if p):
+        if len(found) >= 2 and not (holdout and (n + 1) % holdout == 0):
+            enroll[identity] = found[:-1]
+            queries.append(Query(found[-1], identity))
+        else:
+            queries.append(Query(found[-1], None))
     return enroll, queries
 
 
@@ -95,20 +108,22 @@ def ask(models: FaceModels, collection, query: Query) -> Answer:  # noqa: ANN001
     return Answer(query, [(c.face.person_id, c.certainty) for c in face.candidates])
 
 
-def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Path) -> tuple[list[Answer], dict]:
+def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Path, detector: str,
+                  embedder: str) -> tuple[list[Answer], dict]:
     """Enroll with the importer and search every query, on a private local stack."""
     link_gallery(enroll, work / "images")
-    settings = isolated_settings(work / "state", work / "images")
+    settings = isolated_settings(work / "state", work / "images", detector=detector, embedder=embedder)
     stack = LocalStack(settings)
     stack.start(log=lambda line: print(f"  {line}", flush=True))
     try:
         client = store.connect(settings)
-        collection = store.ensure_collection(client, settings.collection)
+        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
         started = time.perf_counter()
-        report = import_people(collection, scan_images(work / "images"), workers=settings.import_workers)
+        report = import_people(collection, scan_images(work / "images"), workers=settings.import_workers,
+                               detector=detector)
         imported_s = time.perf_counter() - started
         print(f"  enrolled {len(report.imported)} photos in {imported_s:.0f} s; skipped {len(report.skipped)}", flush=True)
-        models = FaceModels(detector=settings.detector, embedder=None)
+        models = FaceModels.load(settings, embed=False)
         started = time.perf_counter()
         with ThreadPoolExecutor(settings.vectorizer_workers) as pool:
             answers = list(pool.map(lambda q: ask(models, collection, q), queries))
@@ -121,14 +136,14 @@ def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Pat
     return answers, timing
 
 
-def decide(answers: list[Answer]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per query: best certainty, margin over the best other person, top-1 correct, enrolled."""
+def decide(answers: list[Answer], rule: str = "best") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per query: the top person's score, its margin over the next person, top-1 correct, enrolled."""
     best, margin, correct, enrolled = [], [], [], []
     for a in answers:
-        found = [_C(p, c) for p, c in a.candidates]
-        best.append(found[0].certainty if found else 0.0)
-        margin.append(found[0].certainty - runner_up(found) if found else 0.0)
-        correct.append(bool(found) and found[0].person_id == a.query.expected)
+        scores = person_scores([_C(p, c) for p, c in a.candidates], rule)  # type: ignore[arg-type]
+        best.append(scores[0][1] if scores else 0.0)
+        margin.append(scores[0][1] - (scores[1][1] if len(scores) > 1 else 0.5) if scores else 0.0)
+        correct.append(bool(scores) and scores[0][0] == a.query.expected)
         enrolled.append(a.query.expected is not None)
     return np.array(best), np.array(margin), np.array(correct), np.array(enrolled)
 
@@ -151,31 +166,47 @@ def choose(best, margin, correct, enrolled, far: float, margins=GRID_M) -> dict:
     return top
 
 
+def choose_joint(per_set: dict[str, list[Answer]], far: float) -> dict:
+    """The rule, threshold and margin that name the most enrolled people right, on average over the
+    folders, with false accepts <= far on each."""
+    top: dict = {"mean_accepted": -1.0}
+    for rule in RULES:
+        arrays = {name: decide(answers, rule) for name, answers in per_set.items()}
+        for t in GRID_T:
+            for m in GRID_M:
+                found = {name: rates(*a, t, m) for name, a in arrays.items()}
+                mean = float(np.mean([tar for tar, _ in found.values()]))
+                if all(fa <= far for _, fa in found.values()) and mean > top["mean_accepted"]:
+                    top = {"rule": rule, "threshold": float(t), "margin": float(m), "mean_accepted": mean,
+                           "per_set": {n: {"accepted": tar, "false_accepts": fa} for n, (tar, fa) in found.items()}}
+    return top
+
+
 def evaluate(answers: list[Answer], far: float) -> dict:
     best, margin, correct, enrolled = decide(answers)
     no_face = sum(1 for a in answers if not a.candidates)
     sweep = [dict(zip(("threshold", "accepted", "false_accepts"), (float(t), *rates(best, margin, correct, enrolled, t, 0.0))))
-             for t in GRID_T[::2]]
+             for t in GRID_T[::8]]
     return {
         "queries_enrolled": int(enrolled.sum()),
         "queries_not_enrolled": int((~enrolled).sum()),
         "top1": float(correct[enrolled].mean()),
         "no_face": no_face,
         "sweep": sweep,
-        "best_threshold_only": choose(best, margin, correct, enrolled, far, margins=[0.0]),
         "best_threshold_and_margin": choose(best, margin, correct, enrolled, far),
     }
 
 
 def whole_image_baseline(enroll: dict[str, list[Path]], queries: list[Query], far: float) -> dict:
-    """The same split with whole photos resized to 150x150 and embedded, no detection or alignment."""
+    """The same split with whole photos resized to 150x150 and embedded by dlib's ResNet, no detection or alignment."""
     from PIL import Image
 
-    models = FaceModels(embedder=get_settings().embedder)
+    embedder = load_embedder("dlib_resnet")
+    spec = embedder.chips[0]
 
     def vector(path: Path) -> np.ndarray:
-        chip = np.asarray(Image.fromarray(load_image(path.read_bytes())).resize((150, 150)))
-        return models.embed([chip])[0]
+        chip = np.asarray(Image.fromarray(load_image(path.read_bytes())).resize((spec.size, spec.size)))
+        return embedder.embed({spec: chip[None]})[0]
 
     gallery = [(identity, vector(p)) for identity, photos in enroll.items() for p in photos]
     matrix = np.stack([v for _, v in gallery])
@@ -191,43 +222,65 @@ def print_report(name: str, result: dict) -> None:
     print(f"\n{name}")
     print(f"  queries: {result['queries_enrolled']} enrolled, {result['queries_not_enrolled']} not enrolled")
     print(f"  closed-set top-1: {result['top1']:.2%}   photos with no face found: {result['no_face']}")
-    print("  threshold sweep (certainty; margin 0): accepted-and-correct (enrolled) / false-accept (not enrolled)")
+    print("  threshold sweep (certainty; margin 0, rule best): accepted-and-correct (enrolled) / false-accept (not enrolled)")
     for row in result["sweep"]:
         print(f"    {row['threshold']:.4f}: {row['accepted']:6.2%} / {row['false_accepts']:6.2%}")
-    for key in ("best_threshold_only", "best_threshold_and_margin"):
-        c = result[key]
-        print(f"  {key.replace('_', ' ')}: threshold {c['threshold']:.4f}, margin {c['margin']:.4f} -> "
-              f"accepted {c['accepted']:.2%}, false accepts {c['false_accepts']:.2%}")
+    c = result["best_threshold_and_margin"]
+    print(f"  best for this folder alone (rule best): threshold {c['threshold']:.4f}, margin {c['margin']:.4f} -> "
+          f"accepted {c['accepted']:.2%}, false accepts {c['false_accepts']:.2%}")
+
+
+def print_table(rows: list[dict]) -> None:
+    """One line per configuration: per folder top-1 and named at the jointly chosen decision."""
+    print("\n| detector | embedder | " + " | ".join(f"{n}: top-1 / named / false accepts / no face" for n in rows[0]["sets"])
+          + " | rule, threshold, margin |")
+    for row in rows:
+        j = row["joint"]
+        cells = [f"{s['top1']:.1%} / {j['per_set'][n]['accepted']:.1%} / {j['per_set'][n]['false_accepts']:.1%} / {s['no_face']}"
+                 for n, s in row["sets"].items()]
+        print(f"| {row['detector']} | {row['embedder']} | " + " | ".join(cells)
+              + f" | {j['rule']}, {j['threshold']:.4f}, {j['margin']:.4f} |")
+
+
+def run_config(detector: str, embedder: str, datas: list[Path], people: int | None, far: float, work: Path) -> dict:
+    """Every folder through the real path with one configuration; its joint decision."""
+    per_set, sets, timing = {}, {}, {}
+    for data in datas:
+        enroll, queries = split(data, people)
+        print(f"{detector}:{embedder} on {data} ({len(enroll)} identities enrolled, {len(queries)} queries)", flush=True)
+        folder = work / re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{detector}-{embedder}-{data.name}")
+        answers, timing[data.name] = run_real_path(enroll, queries, folder, detector, embedder)
+        per_set[data.name], sets[data.name] = answers, evaluate(answers, far)
+        print_report(f"{detector}:{embedder} on {data.name}", sets[data.name])
+    joint = choose_joint(per_set, far)
+    print(f"\n{detector}:{embedder} chosen on {', '.join(per_set)} together: [decision.{detector}] rule = \"{joint['rule']}\", "
+          f"threshold = {joint['threshold']:.4f}, margin = {joint['margin']:.4f}", flush=True)
+    return {"detector": detector, "embedder": embedder, "sets": sets, "joint": joint, "timing": timing}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "lfw-dev")
+    shared = ROOT.parent / "shared"
+    parser.add_argument("--data", type=Path, nargs="+", default=[shared / "lfw-dev", shared / "lfw-dev-multi"])
+    parser.add_argument("--configs", default=None, help=f"detector:embedder,... (default {CONFIGS})")
     parser.add_argument("--people", type=int, default=None, help="use only the first N identity folders")
     parser.add_argument("--far", type=float, default=0.01, help="false accepts allowed when choosing (fraction)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-image baseline")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run on the repo's sample photos")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run on the repo's sample photos, first config only")
     args = parser.parse_args()
-    if not args.smoke and not args.data.is_dir():
-        parser.error(f"{args.data} is not a folder: pass --data DIR, laid out <identity>/<photos>")
+    for data in [] if args.smoke else args.data:
+        if not data.is_dir():
+            parser.error(f"{data} is not a folder: pass --data DIR, laid out <identity>/<photos>")
+    configs = [c.split(":", 1) for c in (args.configs or (CONFIGS.split(",")[0] if args.smoke else CONFIGS)).split(",")]
     machine = print_machine()
-    s = get_settings()
     with tempfile.TemporaryDirectory(prefix="facesearch-accuracy-") as tmp:
-        data = smoke_data(Path(tmp) / "data") if args.smoke else args.data
-        enroll, queries = split(data, args.people)
-        print(f"data: {data} ({len(enroll)} identities enrolled, {len(queries)} queries)", flush=True)
-        answers, timing = run_real_path(enroll, queries, Path(tmp) / "run")
-        face = evaluate(answers, args.far)
-        print_report(f"facesearch (detect, align, dlib ResNet via {s.embedder}, mirror {'on' if s.mirror else 'off'}, "
-                     "Weaviate nearImage)", face)
-        result = {"data": str(data), "machine": machine, "embedder": s.embedder, "mirror": s.mirror,
-                  "timing": timing, "facesearch": face}
+        datas = [smoke_data(Path(tmp) / "data")] if args.smoke else args.data
+        rows = [run_config(d, e, datas, args.people, args.far, Path(tmp)) for d, e in configs]
+        result = {"data": [str(d) for d in datas], "machine": machine, "far": args.far, "configs": rows}
         if not args.no_baseline:  # still inside: the smoke data lives in tmp
-            result["whole_image_baseline"] = whole_image_baseline(enroll, queries, args.far)
-            print_report("whole-image baseline (no detection or alignment)", result["whole_image_baseline"])
-    chosen = face["best_threshold_and_margin"]
-    print(f"\ndefault chosen on {data.name}: FACESEARCH_THRESHOLD={chosen['threshold']:.4f} "
-          f"FACESEARCH_MARGIN={chosen['margin']:.4f} (false accepts <= {args.far:.0%})")
+            result["whole_image_baseline"] = whole_image_baseline(*split(datas[0], args.people), args.far)
+            print_report(f"whole-image baseline on {datas[0].name} (no detection or alignment)", result["whole_image_baseline"])
+    print_table(rows)
     print(f"result: {write_result('accuracy', result)}")
 
 

@@ -8,7 +8,9 @@
          concurrent clients as there are vectorizer workers (the crops are made before the clock starts).
 Photos that give no face count as done in every rate (each path spent its work on them).
 
-Usage: .venv/bin/python bench/import.py [--photos DIR] [--limit 300] [--embedder dlib|onnx] [--smoke]
+All three, for each face configuration (detector:embedder), each on its own private stack.
+
+Usage: .venv/bin/python bench/import.py [--photos DIR] [--limit 300] [--configs yunet:fusion,...] [--smoke]
 DIR is laid out <identity>/<photos>; the default is ../shared/lfw-dev (never copied into the project).
 """
 
@@ -32,7 +34,7 @@ from facesearch import store  # noqa: E402
 from facesearch.face import FaceModels  # noqa: E402
 from facesearch.importer import Person, import_people, scan_images  # noqa: E402
 from facesearch.importer import prepare as prep  # noqa: E402
-from facesearch.settings import ROOT, Settings, get_settings  # noqa: E402
+from facesearch.settings import ROOT, Settings  # noqa: E402
 
 GOAL_RATE = 50.0
 """Issue goals: our importer at >= 50 photos/s, >= 10x the naive one, >= 80% of the vectorizer's raw rate."""
@@ -80,7 +82,7 @@ def naive(collection: Collection, people: list[Person]) -> dict:
 
 def crops_of(people: list[Person], detector: str) -> list[bytes]:
     """The crops our importer would send to the vectorizer (photos without a usable face give none)."""
-    models = FaceModels(detector=detector, embedder=None)  # type: ignore[arg-type]
+    models = FaceModels.detector_only(detector)
     prepared = [prep.prepare(models, photo.path) for person in people for photo in person.photos]
     return [p.crop for p in prepared if p.crop is not None]
 
@@ -97,19 +99,19 @@ def raw(settings: Settings, crops: list[bytes]) -> dict:
     return rated(len(bodies), seconds, sum(done))
 
 
-def measure(args: argparse.Namespace, people: list[Person], work: Path) -> dict:
+def measure(detector: str, embedder: str, people: list[Person], work: Path) -> dict:
     """The three rates on one private stack, each into its own fresh collection."""
-    (work / "people").mkdir()  # the API's people folder: the photos folder is only read
-    with running_stack(work, work / "people", embedder=args.embedder) as (settings, _):
+    (work / "people").mkdir(parents=True)  # the API's people folder: the photos folder is only read
+    with running_stack(work, work / "people", detector=detector, embedder=embedder) as (settings, _):
         print("raw: making the crops our importer sends (not timed)", flush=True)
         crops = crops_of(people, settings.detector)
         client = store.connect(settings)
         try:
             runs = {"raw": raw(settings, crops)}
             print_run("raw", runs["raw"])
-            runs["ours"] = ours(settings, store.ensure_collection(client, "BenchOurs"), people)
+            runs["ours"] = ours(settings, store.ensure_collection(client, "BenchOurs", store.vector_space(settings)), people)
             print_run("ours", runs["ours"])
-            runs["naive"] = naive(store.ensure_collection(client, "BenchNaive"), people)
+            runs["naive"] = naive(store.ensure_collection(client, "BenchNaive", store.vector_space(settings)), people)
             print_run("naive", runs["naive"])
         finally:
             client.close()
@@ -152,7 +154,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "lfw-dev",
                         help="folder laid out <identity>/<photos>")
     parser.add_argument("--limit", type=int, default=300, help="use the first N photos")
-    parser.add_argument("--embedder", choices=("dlib", "onnx"), default=get_settings().embedder)
+    parser.add_argument("--configs", default="yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
+                        help="detector:embedder,... (the first is judged against the goals)")
     parser.add_argument("--smoke", action="store_true", help="the repo's images/ folder (8 photos)")
     args = parser.parse_args()
     if args.smoke:
@@ -166,13 +169,21 @@ def main() -> None:
     args = parse_args()
     machine = print_machine()
     people = first_photos(args.photos, args.limit)
-    print(f"photos: {count(people)} of {len(people)} identities from {args.photos}; embedder {args.embedder}",
-          flush=True)
+    print(f"photos: {count(people)} of {len(people)} identities from {args.photos}", flush=True)
+    configs = [c.split(":", 1) for c in (args.configs.split(",")[:1] if args.smoke else args.configs.split(","))]
+    result = {"machine": machine, "photos_dir": str(args.photos), "photos": count(people), "configs": []}
     with tempfile.TemporaryDirectory(prefix="facesearch-import-") as tmp:
-        runs = measure(args, people, Path(tmp))
-    result = {"machine": machine, "photos_dir": str(args.photos), "photos": count(people),
-              "embedder": args.embedder, "runs": runs, "goals": goals(runs)}
-    print_goals(result["goals"])
+        for n, (detector, embedder) in enumerate(configs):
+            print(f"\n{detector}:{embedder}", flush=True)
+            runs = measure(detector, embedder, people, Path(tmp) / str(n))
+            result["configs"].append({"detector": detector, "embedder": embedder, "runs": runs, "goals": goals(runs)})
+    print("\n| detector | embedder | ours | naive | vectorizer alone | ours / vectorizer |")
+    for c in result["configs"]:
+        r = c["runs"]
+        print(f"| {c['detector']} | {c['embedder']} | {r['ours']['photos_per_s']:.1f} | {r['naive']['photos_per_s']:.1f} "
+              f"| {r['raw']['photos_per_s']:.1f} | {r['ours']['photos_per_s'] / r['raw']['photos_per_s']:.0%} |")
+    print(f"\ngoals, {configs[0][0]}:{configs[0][1]}:")
+    print_goals(result["configs"][0]["goals"])
     print(f"result: {write_result('import', result)}")
 
 

@@ -1,15 +1,18 @@
 """Latency of the face vectorizer per stage on one core, and of a search end to end at growing gallery sizes.
 
-Vectorizer: a real single-face photo resized so its long side is 256, 512 and 1024 px; decode, detect (the
-vectorizer's QUICK passes), align, embed without and with mirroring, and the whole vectorizer call
-(facesearch.vectorizer.app.face_vector). One process pinned to core 0, embedder with one thread.
+Vectorizer, for each face configuration (detector:embedder): a real single-face photo resized so its long
+side is 256, 512 and 1024 px; decode, detect (the vectorizer's QUICK look), align, embed without and with
+mirroring, the whole vectorizer call on the photo (facesearch.vectorizer.app.face_vector), and on the
+canonical crop the API sends (one small check instead of a detection). One process pinned to core 0,
+networks on one thread.
 
-Search: POST /api/search with the look_for photos, over HTTP, to a private local stack whose gallery is the
-8 enrolled people plus synthetic 128-d unit vectors inserted with their own vectors. Where the time goes:
+Search (the configured default, or --detector/--embedder): POST /api/search with the look_for photos, over
+HTTP, to a private local stack whose gallery is the 8 enrolled people plus synthetic unit vectors of the
+embedder's dimension inserted with their own vectors. Where the time goes:
 Weaviate's nearVector alone (the query photos' real face vectors, over gRPC) and the vectorizer alone
 (POST /vectors with the face crops the API sends). All times in ms, p50 / p95.
 
-Usage: .venv/bin/python bench/latency.py [--embedder dlib|onnx] [--runs 50] [--queries 50]
+Usage: .venv/bin/python bench/latency.py [--configs yunet:fusion,...] [--runs 50] [--queries 50]
                                          [--sizes 100,10000,100000] [--smoke]
 """
 
@@ -34,12 +37,12 @@ from weaviate.collections import Collection
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    DIM, goal, insert_synthetic, percentiles, print_machine, print_progress, running_stack, timed, unit_vectors,
+    goal, insert_synthetic, percentiles, print_machine, print_progress, running_stack, timed, unit_vectors,
     write_result,
 )
 from facesearch import store  # noqa: E402
 from facesearch.errors import NoFace  # noqa: E402
-from facesearch.face import QUICK, THOROUGH, FaceModels, crop_face, encode_jpeg, load_image  # noqa: E402
+from facesearch.face import QUICK, THOROUGH, FaceModels, encode_jpeg, largest, load_image  # noqa: E402
 from facesearch.importer import import_people, scan_images  # noqa: E402
 from facesearch.search import POOL  # noqa: E402
 from facesearch.settings import ROOT, Settings, get_settings  # noqa: E402
@@ -49,7 +52,7 @@ PHOTO = ROOT / "images" / "Cady_Coleman" / "1.jpg"
 """A real photo of one face, 819 x 1024 px."""
 SIDES = (256, 512, 1024)
 """Long sides (px) the photo is resized to."""
-STAGES = ("decode", "detect", "align", "embed", "embed_mirror", "vectorizer_total")
+STAGES = ("decode", "detect", "align", "embed", "embed_mirror", "vectorizer_total", "vectorizer_crop")
 GOAL_VECTORIZER_MS = 25.0
 """Issue goal: vectorizer p50 for a 512 px single-face photo on one core."""
 GOAL_SEARCH_MS = 50.0
@@ -74,17 +77,26 @@ def pinned(core: int) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
+def configured(detector: str, embedder: str) -> Settings:
+    """This process's settings with another detector and embedder (their card's thresholds)."""
+    return Settings(_env_file=None, detector=detector, embedder=embedder)  # type: ignore[arg-type]
+
+
 def one_run(models: FaceModels, data: bytes, mirror: bool) -> dict[str, float]:
     """Seconds per stage for one photo, and for the whole vectorizer call."""
     image, decode = timed(lambda: load_image(data))
-    boxes, detect = timed(lambda: models.detect(image, QUICK))
-    if not boxes:
+    faces, detect = timed(lambda: models.detect(image, QUICK))
+    if not faces:
         raise SystemExit(f"no face found in {PHOTO} at {max(image.shape[:2])} px")
-    chip, align = timed(lambda: models.align(image, max(boxes, key=lambda b: b.area)))
-    _, embed = timed(lambda: models.embed([chip], mirror=False))
-    _, embed_mirror = timed(lambda: models.embed([chip], mirror=True))
-    _, total = timed(lambda: face_vector(models, data, mirror))
-    return dict(zip(STAGES, (decode, detect, align, embed, embed_mirror, total)))
+    face = largest(faces)
+    chips, align = timed(lambda: models.chips(image, [face]))
+    assert models.embedder is not None
+    _, embed = timed(lambda: models.embedder.embed(chips, mirror=False))
+    _, embed_mirror = timed(lambda: models.embedder.embed(chips, mirror=True))
+    _, total = timed(lambda: face_vector(models, data))
+    crop = encode_jpeg(models.crop(image, face))
+    _, crop_total = timed(lambda: face_vector(models, crop))
+    return dict(zip(STAGES, (decode, detect, align, embed, embed_mirror, total, crop_total)))
 
 
 def vectorizer_stages(models: FaceModels, mirror: bool, runs: int) -> dict[int, dict]:
@@ -104,22 +116,22 @@ def query_faces(models: FaceModels, photos: list[Path], mirror: bool) -> tuple[l
     crops, vectors = [], []
     for photo in photos:
         image = load_image(photo.read_bytes())
-        for box in models.detect(image, THOROUGH):
-            crop = encode_jpeg(crop_face(image, box))
+        for face in models.detect(image, THOROUGH):
+            crop = encode_jpeg(models.crop(image, face))
             try:
-                vectors.append(np.array(face_vector(models, crop, mirror)))
+                vectors.append(np.array(face_vector(models, crop)))
             except NoFace:
                 continue
             crops.append(crop)
     return crops, vectors
 
 
-def grow_gallery(collection: Collection, size: int, real: int, rng: np.random.Generator) -> None:
+def grow_gallery(collection: Collection, size: int, real: int, rng: np.random.Generator, dim: int) -> None:
     """Add synthetic faces until the collection holds `size` faces (`real` of them enrolled people)."""
     have = len(collection)
     if size > have:
         print(f"gallery: adding {size - have:,} synthetic faces", flush=True)
-        vectors = unit_vectors(rng.standard_normal((size - have, DIM)))
+        vectors = unit_vectors(rng.standard_normal((size - have, dim)))
         failed = insert_synthetic(collection, vectors, first=have - real, progress=print_progress(size - have))
         if failed:
             raise SystemExit(f"{failed} synthetic faces were refused")
@@ -168,15 +180,16 @@ def search_latency(args: argparse.Namespace, models: FaceModels, work: Path) -> 
     """Per gallery size: API search and nearVector; and the vectorizer over HTTP (independent of the gallery)."""
     photos = sorted((ROOT / "look_for").iterdir())
     shutil.copytree(ROOT / "images", work / "images")
-    with running_stack(work, work / "images", embedder=args.embedder) as (settings, _):
+    with running_stack(work, work / "images", detector=models.detector_name, embedder=models.embedder.name) as (settings, _):
         crops, vectors = query_faces(models, photos, settings.mirror)
         client = store.connect(settings)
         try:
-            collection = store.ensure_collection(client, settings.collection)
-            real = len(import_people(collection, scan_images(work / "images"), workers=settings.import_workers).imported)
+            collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
+            real = len(import_people(collection, scan_images(work / "images"), workers=settings.import_workers,
+                                     detector=settings.detector).imported)
             rows, rng = [], np.random.default_rng(0)
             for size in args.sizes:
-                grow_gallery(collection, size, real, rng)
+                grow_gallery(collection, size, real, rng, models.embedder.dim)
                 row = {"gallery": len(collection), "api_search": api_search(settings, photos, args.queries),
                        "near_vector": near_vector(collection, vectors, args.queries)}
                 print_search_row(row)
@@ -187,8 +200,8 @@ def search_latency(args: argparse.Namespace, models: FaceModels, work: Path) -> 
     return rows, http
 
 
-def print_stages(stages: dict[int, dict]) -> None:
-    print("\nvectorizer per stage, one core (ms, p50 / p95):")
+def print_stages(config: str, stages: dict[int, dict]) -> None:
+    print(f"\nvectorizer per stage, {config}, one core (ms, p50 / p95):")
     print("  " + "side".rjust(6) + "".join(s.rjust(19) for s in STAGES))
     for side, row in stages.items():
         cells = "".join(f"{row[s]['p50_ms']:9.1f} /{row[s]['p95_ms']:7.1f}" for s in STAGES)
@@ -223,7 +236,10 @@ def print_goals(result: dict) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--embedder", choices=("dlib", "onnx"), default=get_settings().embedder)
+    parser.add_argument("--configs", default="yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
+                        help="detector:embedder,... timed per stage")
+    parser.add_argument("--detector", default=get_settings().detector, help="for the search")
+    parser.add_argument("--embedder", default=get_settings().embedder, help="for the search")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per photo size")
     parser.add_argument("--queries", type=int, default=50, help="timed searches per gallery size")
     parser.add_argument("--sizes", default="100,10000,100000", help="gallery sizes (faces), comma-separated")
@@ -238,19 +254,24 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     machine = print_machine()
-    print(f"embedder: {args.embedder}; photo: {PHOTO.relative_to(ROOT)}; {args.runs} runs per size", flush=True)
-    models = FaceModels(detector=get_settings().detector, embedder=args.embedder, threads=1)
+    print(f"photo: {PHOTO.relative_to(ROOT)}; {args.runs} runs per size", flush=True)
     mirror = get_settings().mirror
-    stages = vectorizer_stages(models, mirror, args.runs)
-    print_stages(stages)
+    stages = {}
+    for config in args.configs.split(","):
+        detector, embedder = config.split(":", 1)
+        config_models = FaceModels.load(configured(detector, embedder), threads=1)
+        stages[config] = vectorizer_stages(config_models, mirror, args.runs)
+        print_stages(config, stages[config])
+    models = FaceModels.load(configured(args.detector, args.embedder), threads=1)
     print(f"\nsearch: {args.queries} searches per gallery size with the look_for photos", flush=True)
     with tempfile.TemporaryDirectory(prefix="facesearch-latency-") as tmp:
         search, http = search_latency(args, models, Path(tmp))
     print(f"vectorizer over HTTP, one face crop: {http['p50_ms']:.1f} / {http['p95_ms']:.1f} ms")
-    result = {"machine": machine, "embedder": args.embedder, "mirror": mirror, "photo": str(PHOTO),
+    result = {"machine": machine, "detector": args.detector, "embedder": args.embedder, "mirror": mirror, "photo": str(PHOTO),
               "vectorizer_stages": stages, "search": search, "vectorizer_http": http,
-              "goals": goals(stages, search)}
-    print_goals(result["goals"])
+              "goals": goals(stages[f"{args.detector}:{args.embedder}"], search) if f"{args.detector}:{args.embedder}" in stages else {}}
+    if result["goals"]:
+        print_goals(result["goals"])
     print(f"result: {write_result('latency', result)}")
 
 

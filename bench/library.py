@@ -32,20 +32,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.accuracy import smoke_data  # noqa: E402
-from bench.common import CHUNK, DIM, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
+from bench.common import CHUNK, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
 from facesearch import store  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.library import records  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
-from facesearch.settings import ROOT  # noqa: E402
+from facesearch.settings import ROOT, get_settings  # noqa: E402
 
 DATA = [ROOT.parent / "shared" / "lfw-dev", ROOT.parent / "shared" / "lfw-dev-multi"]
-FLOOR = 0.90
-"""Similarity floor of the accuracy queries; every threshold on the curve is at or above it."""
-GRID = np.round(np.arange(0.90, 0.99001, 0.0025), 4)
+FLOOR_BELOW = 0.08
+"""The accuracy queries' similarity floor is this far below the configuration's identification threshold
+(each embedder has its own scale); every threshold on the curve is at or above the floor."""
 PRECISION = 0.95
+SLIDER_PRECISION = 0.10
+"""The page's slider starts at the lowest threshold whose answers are still this precise."""
 GOAL_FIND_P50_MS = 100.0
 
 
@@ -93,7 +95,8 @@ class Result:
     returned: list[tuple[float, bool]]
 
 
-def run_queries(models: FaceModels, library: records.Library, key: str, photos: list[Photo], label: dict[str, str]) -> list[Result]:
+def run_queries(models: FaceModels, library: records.Library, key: str, photos: list[Photo], label: dict[str, str],
+                floor: float) -> list[Result]:
     by_identity: dict[str, list[Photo]] = {}
     for p in photos:
         by_identity.setdefault(p.identity, []).append(p)
@@ -104,12 +107,12 @@ def run_queries(models: FaceModels, library: records.Library, key: str, photos: 
             continue
         data = (Path(key) / own[0].path).read_bytes()
         image = load_image(data)
-        boxes = models.detect(image)
+        boxes = [f.box for f in models.detect(image)]
         returned: list[tuple[float, bool]] = []
         if boxes:
             face = middle_face(boxes, image.shape[1], image.shape[0])
             try:
-                found = find_by_photo(models, library, data, Query(FLOOR, folders=[key]), face).matches
+                found = find_by_photo(models, library, data, Query(floor, folders=[key]), face).matches
             except FaceSearchError:  # the vectorizer found no face in the crop: nothing is returned
                 found = []
             query_photo = records.photo_id(key, own[0].path)
@@ -119,10 +122,10 @@ def run_queries(models: FaceModels, library: records.Library, key: str, photos: 
     return results
 
 
-def curve(results: list[Result]) -> list[dict]:
+def curve(results: list[Result], floor: float) -> list[dict]:
     relevant = sum(r.relevant for r in results)
     rows = []
-    for t in GRID:
+    for t in np.round(np.arange(floor, 0.99001, 0.0025), 4):
         returned = [ok for r in results for s, ok in r.returned if s >= t]
         right = sum(returned)
         rows.append({"threshold": float(t), "recall": right / relevant if relevant else 0.0,
@@ -131,7 +134,7 @@ def curve(results: list[Result]) -> list[dict]:
 
 
 def mean_average_precision(results: list[Result]) -> float:
-    """Mean over queries of average precision over their ranked answers (down to the FLOOR)."""
+    """Mean over queries of average precision over their ranked answers (down to the floor)."""
     aps = []
     for r in results:
         hits, total = 0, 0.0
@@ -155,13 +158,15 @@ def accuracy(settings, library: records.Library, data: list[Path], work: Path) -
              "photos_per_s": round(len(photos) / seconds, 1), "faces_per_s": round(report.faces / seconds, 1)}
     print(f"  indexed in {seconds:.0f} s: {index['photos_per_s']} photos/s, {index['faces_per_s']} faces/s, "
           f"{report.faces:,} faces, {len(report.skipped)} skipped", flush=True)
-    models = FaceModels(detector=settings.detector, embedder=None)
-    results = run_queries(models, library, key, photos, labelled(faces))
-    rows = curve(results)
+    models = FaceModels.load(settings, embed=False)
+    floor = max(0.5, round(settings.threshold - FLOOR_BELOW, 4))
+    results = run_queries(models, library, key, photos, labelled(faces), floor)
+    rows = curve(results, floor)
     chosen = next((r for r in rows if r["precision"] >= PRECISION), None)
+    slider = next((r for r in rows if r["precision"] >= SLIDER_PRECISION), None)
     result = {"index": index, "queries": len(results), "relevant": sum(r.relevant for r in results),
               "no_face_queries": sum(1 for r in results if not r.returned and r.relevant), "curve": rows,
-              "map": round(mean_average_precision(results), 4), "chosen": chosen}
+              "map": round(mean_average_precision(results), 4), "chosen": chosen, "slider_min": slider}
     vectors = np.array([f.vector for f in faces], dtype=np.float32)
     return result, key, vectors
 
@@ -169,12 +174,13 @@ def accuracy(settings, library: records.Library, data: list[Path], work: Path) -
 def synthetic_faces(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     """`count` unit vectors in the real faces' region: identities from the real vectors' Gaussian
     (mean and covariance), four photos around each, normalised."""
+    dim = real.shape[1]
     mean, cov = real.mean(axis=0), np.cov(real, rowvar=False)
-    cov += np.eye(DIM) * 1e-6  # a few real faces (a smoke run) give a singular covariance
+    cov += np.eye(dim) * 1e-6  # a few real faces (a smoke run) give a singular covariance
     centres = rng.multivariate_normal(mean, cov, size=max(1, count // 4))
-    spread = np.sqrt(np.trace(cov) / DIM) * 0.5
+    spread = np.sqrt(np.trace(cov) / dim) * 0.5
     owner = np.arange(count) // 4 % len(centres)
-    return unit_vectors(centres[owner] + rng.standard_normal((count, DIM)) * spread)
+    return unit_vectors(centres[owner] + rng.standard_normal((count, dim)) * spread)
 
 
 def grow(library: records.Library, key: str, vectors: np.ndarray, first: int) -> None:
@@ -242,6 +248,8 @@ def print_accuracy(acc: dict) -> None:
     if c:
         print(f"default threshold (lowest with precision >= {PRECISION}): {c['threshold']:.4f} -> recall {c['recall']:.4f}, "
               f"precision {c['precision']:.4f}: FACESEARCH_LIBRARY_THRESHOLD={c['threshold']:.4f}")
+    if acc["slider_min"]:
+        print(f"slider floor (lowest with precision >= {SLIDER_PRECISION}): library_threshold_min = {acc['slider_min']['threshold']:.4f}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -249,6 +257,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
     parser.add_argument("--sizes", default="1000,100000,1000000", help="library sizes (faces) to time find at")
     parser.add_argument("--queries", type=int, default=200, help="find requests per size")
+    parser.add_argument("--detector", default=get_settings().detector)
+    parser.add_argument("--embedder", default=get_settings().embedder)
     parser.add_argument("--smoke", action="store_true", help="the sample photos, sizes 100 and 300, 5 queries")
     args = parser.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -267,10 +277,11 @@ def main() -> None:
         if missing:
             sys.exit(f"error: no data folder at {', '.join(map(str, missing))} (see --data)")
         (work / "images").mkdir()
-        with running_stack(work, work / "images", library_root=work) as (settings, _):
+        with running_stack(work, work / "images", library_root=work, detector=args.detector, embedder=args.embedder) as (settings, _):
+            print(f"faces: {settings.detector}:{settings.embedder}", flush=True)
             client = store.connect(settings)
             try:
-                library = records.ensure_library(client, settings)
+                library = records.ensure_library(client, settings, store.vector_space(settings))
                 acc, key, real = accuracy(settings, library, data, work)
                 print_accuracy(acc)
                 threshold = acc["chosen"]["threshold"] if acc["chosen"] else settings.library_threshold
@@ -283,7 +294,7 @@ def main() -> None:
                 rows = speed(settings, library, key, real, args.sizes, queries, threshold)
             finally:
                 client.close()
-    result = {"machine": machine, "accuracy": acc, "threshold": threshold, "speed": rows}
+    result = {"machine": machine, "detector": args.detector, "embedder": args.embedder, "accuracy": acc, "threshold": threshold, "speed": rows}
     largest = rows[-1]
     print(goal(f"find p50 <= {GOAL_FIND_P50_MS:g} ms at {largest['faces']:,} faces", largest["api_find"]["p50_ms"] <= GOAL_FIND_P50_MS))
     print(f"result: {write_result('library', result)}")
