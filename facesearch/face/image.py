@@ -30,12 +30,26 @@ def load_image(data: bytes) -> np.ndarray:
                 raise UnsupportedImage(
                     f"This file is {im.format or 'not an image'}; use a JPEG, PNG or WebP photo."
                 )
+            if im.width * im.height > MAX_PIXELS:
+                raise BadImage(too_large(f"{im.width} x {im.height} pixels"))
             im = ImageOps.exif_transpose(im)
             return np.asarray(im.convert("RGB"))
     except UnidentifiedImageError as e:
         raise UnsupportedImage("This file is not an image; use a JPEG, PNG or WebP photo.") from e
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:  # Pillow refuses twice its own limit before we see the size
+        raise BadImage(too_large(f"more than {2 * MAX_PIXELS // 1_000_000} million pixels")) from e
+    except (OSError, ValueError) as e:
         raise BadImage(f"The image could not be read ({e}).") from e
+
+
+MAX_PIXELS = 89_478_485
+"""The most pixels a photo may have (Pillow's own bomb limit, about 89 million: 256 MiB of RGB once
+decoded); above it Pillow only warns up to twice as many, facesearch refuses."""
+
+
+def too_large(size: str) -> str:
+    return (f"This photo is too large to read: {size}, where facesearch reads photos of up to "
+            f"{MAX_PIXELS // 1_000_000} million pixels. Use a smaller copy of it.")
 
 
 def crop_face(image: np.ndarray, box: Box, margin: float = 0.5, size: int = 400) -> np.ndarray:

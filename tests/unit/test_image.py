@@ -67,3 +67,13 @@ def test_pick_face_rules() -> None:
     assert pick_face([big, middle], 390, 100) == middle
     # a small face in the middle does not beat a much larger one
     assert pick_face([big, Box(180, 0, 220, 40)], 400, 100) == big
+
+
+@pytest.mark.parametrize(("width", "height"), [(12_000, 8_000), (20_000, 20_000)])
+def test_a_decompression_bomb_is_refused_in_plain_words(width: int, height: int) -> None:
+    """A tiny PNG that claims width x height pixels: refused before decoding, with the limit in words."""
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")
+    assert len(out.getvalue()) < 1_000_000
+    with pytest.raises(BadImage, match=r"too large to read: .* up to 89 million pixels\. Use a smaller copy"):
+        load_image(out.getvalue())
