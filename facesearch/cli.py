@@ -83,7 +83,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     try:
         space, reports = reindex(client, settings, on_progress=progress)
     except WeaviateBaseError as e:
-        raise NotReady(f"Weaviate failed during the reindex ({e}); run it again to go on where it stopped.") from e
+        raise NotReady("Weaviate failed during the reindex; run it again to go on where it stopped.") from e
     finally:
         client.close()
     for report in reports:
