@@ -48,11 +48,15 @@ def similarity(landmarks: np.ndarray, size: int) -> np.ndarray:
     return np.hstack([scale * rotation, shift[:, None]]).astype(np.float32)
 
 
-def template_chip(image: np.ndarray, landmarks: np.ndarray, size: int) -> np.ndarray:
-    """The face warped so its landmarks sit on the template: (size, size, 3) uint8 RGB, black outside the photo."""
+def template_chip(image: np.ndarray, landmarks: np.ndarray, size: int, canvas: int | None = None) -> np.ndarray:
+    """The face warped so its landmarks sit on the template scaled to `size` px, in the middle of a `canvas`
+    px square (default `size`): (canvas, canvas, 3) uint8 RGB, black outside the photo."""
     import cv2
 
-    return cv2.warpAffine(image, similarity(landmarks, size), (size, size), flags=cv2.INTER_LINEAR)
+    canvas = canvas or size
+    matrix = similarity(landmarks, size)
+    matrix[:, 2] += (canvas - size) / 2
+    return cv2.warpAffine(image, matrix, (canvas, canvas), flags=cv2.INTER_LINEAR)
 
 
 class DlibChips:

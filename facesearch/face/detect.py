@@ -90,15 +90,17 @@ class YuNet:
         with self._lock:
             self._net.setInputSize(size)
             _, rows = self._net.detect(bgr)
-        faces = [self._face(row, size[0] / width, size[1] / height) for row in ([] if rows is None else rows)]
-        return [Face(f.box.clip(width, height), f.score, f.landmarks) for f in faces if f.box.clip(width, height).area > 0]
+        faces = [self._face(row, size[0] / width, size[1] / height, width, height) for row in ([] if rows is None else rows)]
+        return [f for f in faces if f.box.area > 0]
 
     @staticmethod
-    def _face(row: np.ndarray, sx: float, sy: float) -> Face:
-        """One row of FaceDetectorYN's output (x, y, w, h, 5 x (x, y), score) in the original image's pixels."""
+    def _face(row: np.ndarray, sx: float, sy: float, width: int, height: int) -> Face:
+        """One row of FaceDetectorYN's output (x, y, w, h, 5 x (x, y), score) in the pixels of the original
+        `width` x `height` image, its box clipped to it."""
         x, y, w, h = row[0] / sx, row[1] / sy, row[2] / sx, row[3] / sy
         points = (row[4:14].reshape(5, 2) / (sx, sy)).astype(np.float32)
-        return Face(Box(round(x), round(y), round(x + w), round(y + h)), float(row[14]), points)
+        box = Box(round(x), round(y), round(x + w), round(y + h)).clip(width, height)
+        return Face(box, float(row[14]), points)
 
     def _refine(self, image: np.ndarray, face: Face) -> Face:
         """The face found again in a crop around it at `landmark_px` (see the class); itself if not found."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from facesearch.errors import ConfigError
-from facesearch.face.align import TEMPLATE_112, ChipSpec, DlibChips, dlib_box, similarity, template_chip
+from facesearch.face.align import TEMPLATE_112, ChipSpec, DlibChips, dlib_box, template_chip
 from facesearch.face.box import Box
 from facesearch.face.detect import Detector, Face, Look, YuNet, load_detector
 from facesearch.face.embed import Embedder, load_embedder
@@ -79,13 +79,9 @@ class FaceModels:
         else a 400 px crop with half the box's size as margin."""
         if face.landmarks is None:
             return crop_face(image, face.box)
-        import cv2
-
         # Resampled without area averaging, as InsightFace's alignment (which such networks are trained
         # on) does; an area pre-shrink changes MobileFace's vectors of large faces by up to 0.02 cosine.
-        matrix = similarity(face.landmarks, round(112 * CANON_SCALE))
-        matrix[:, 2] += (CANON_SIZE - 112 * CANON_SCALE) / 2
-        return cv2.warpAffine(image, matrix, (CANON_SIZE, CANON_SIZE), flags=cv2.INTER_LINEAR)
+        return template_chip(image, face.landmarks, round(112 * CANON_SCALE), CANON_SIZE)
 
     def canonical_face(self, crop: np.ndarray) -> Face | None:
         """The face of a canonical crop, checked by one detection at CHECK_SIZE px; None when `crop` is not one."""
