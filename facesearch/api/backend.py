@@ -15,7 +15,7 @@ from facesearch import store
 from facesearch.api.library_jobs import LibraryJobs
 from facesearch.errors import NotReady
 from facesearch.face import FaceModels
-from facesearch.library.records import Library, ensure_library
+from facesearch.library.records import Library, ensure_people_and_library
 from facesearch.library.tag import Tagger
 from facesearch.settings import Settings
 
@@ -46,9 +46,7 @@ class Backend:
 
     def _ensure(self, client: weaviate.WeaviateClient) -> tuple[Collection, Library]:
         try:
-            space = store.vector_space(self.settings)
-            people = store.ensure_collection(client, self.settings.collection, space)
-            return people, ensure_library(client, self.settings, space)
+            return ensure_people_and_library(client, self.settings)
         except WeaviateBaseError as e:
             self.close()
             raise NotReady(f"Weaviate at {self.settings.weaviate_url} did not answer.") from e

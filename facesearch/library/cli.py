@@ -45,9 +45,7 @@ class Session:
 def session(settings: Settings) -> Iterator[Session]:
     client = store.connect(settings)
     try:
-        space = store.vector_space(settings)
-        people = store.ensure_collection(client, settings.collection, space)
-        library = records.ensure_library(client, settings, space)
+        people, library = records.ensure_people_and_library(client, settings)
         yield Session(settings, people, library, FaceModels.load(settings, embed=False))
     finally:
         client.close()
@@ -141,9 +139,7 @@ def retag(settings: Settings) -> None:
     try:
         if not client.collections.exists(settings.library_collection):
             return
-        space = store.vector_space(settings)
-        library = records.ensure_library(client, settings, space)
-        people = store.ensure_collection(client, settings.collection, space)
+        people, library = records.ensure_people_and_library(client, settings)
         changed = Tagger(people, settings.threshold, settings.margin, settings.rule).retag_all(library)
     finally:
         client.close()

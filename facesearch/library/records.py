@@ -96,6 +96,13 @@ def _text(name: str) -> Property:
     return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
 
 
+def ensure_people_and_library(client: weaviate.WeaviateClient, settings: Settings) -> tuple[Collection, Library]:
+    """The people's faces and the library, created on first use; WrongSpace when either holds vectors of
+    another space than the one the face vectorizer makes now (asked once, `store.vector_space`)."""
+    space = store.vector_space(settings)
+    return store.ensure_collection(client, settings.collection, space), ensure_library(client, settings, space)
+
+
 def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: str) -> Library:
     """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW);
     WrongSpace when the faces are of another vector space than `space` (`store.vector_space(settings)`)."""
