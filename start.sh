@@ -7,6 +7,7 @@ cd "$ROOT"
 
 if docker_engine && [[ "${FACESEARCH_MODE:-}" != local ]]; then
   say "Docker engine found: starting with docker compose"
+  ensure_env_weaviate_key
   docker compose up -d --build --wait --wait-timeout 600
   docker compose exec -T app python -m facesearch import
   docker compose exec -T app python -m facesearch library index

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
         description="URL Weaviate uses to reach the vectorizer; defaults to http://<vectorizer_host>:<vectorizer_port>.",
     )
 
+    # Access. Weaviate never runs without an API key: unset, local mode makes one on first start and keeps it in
+    # <state_dir>/weaviate.key (mode 0600); compose reads it from .env, where start.sh puts a new one.
+    weaviate_api_key: str | None = Field(default=None, repr=False)
+    api_read_key_required: bool = Field(
+        default=False, description="Whether reads (search, people, photos) need an API key too; writes always do."
+    )
+    cors_origins: list[str] = Field(
+        default=[], description="Origins (scheme://host:port) whose pages may call the API; none by default."
+    )
+
     # Local mode: the Weaviate binary and where state lives.
     weaviate_bin: Path | None = Field(
         default=None, validation_alias=AliasChoices("WEAVIATE_BIN", "FACESEARCH_WEAVIATE_BIN")
@@ -42,6 +52,9 @@ class Settings(BaseSettings):
     state_dir: Path = ROOT / ".facesearch"
     images_dir: Path = ROOT / "images"
     frontend_dir: Path = ROOT / "frontend" / "dist"
+    backup_dir: Path | None = Field(
+        default=None, description="Where Weaviate writes backups (local mode); default <state_dir>/backups."
+    )
 
     # Weaviate collections.
     collection: str = "FaceRecognition"
@@ -118,6 +131,20 @@ class Settings(BaseSettings):
     @property
     def image_inference_api(self) -> str:
         return self.inference_api or self.vectorizer_url
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backup_dir or self.state_dir / "backups"
+
+    @property
+    def weaviate_key_file(self) -> Path:
+        """Local mode's Weaviate API key, made on first start when FACESEARCH_WEAVIATE_API_KEY is unset."""
+        return self.state_dir / "weaviate.key"
+
+    @property
+    def api_keys_file(self) -> Path:
+        """The API's keys, hashed (see facesearch.api.keys)."""
+        return self.state_dir / "api_keys.json"
 
 
 @lru_cache

@@ -6,7 +6,9 @@ Starting is idempotent (a service that answers is left running) and so is stoppi
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -49,17 +51,36 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {}
     for field, value in settings.model_dump().items():
         if value is not None:
-            env[f"FACESEARCH_{field.upper()}"] = str(value)
+            env[f"FACESEARCH_{field.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
     return env
 
 
-def weaviate_env(settings: Settings, data_dir: Path) -> dict[str, str]:
-    """Weaviate's own configuration for a single local node with our face vectorizer."""
+def ensure_weaviate_key(settings: Settings) -> str:
+    """Weaviate's API key: the configured one, else the one in the state folder, made there (mode 0600) if absent."""
+    from facesearch.store import weaviate_key
+
+    key = weaviate_key(settings)
+    if key is None:
+        key = secrets.token_urlsafe(32)
+        path = settings.weaviate_key_file
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key + "\n")
+    return key
+
+
+def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, str]:
+    """Weaviate's own configuration for a single local node with our face vectorizer: API key only,
+    backups to `settings.backups_path` through its backup-filesystem module."""
     base = settings.weaviate_cluster_port
     return {
-        "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
+        "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false",
+        "AUTHENTICATION_APIKEY_ENABLED": "true",
+        "AUTHENTICATION_APIKEY_ALLOWED_KEYS": api_key,
+        "AUTHENTICATION_APIKEY_USERS": "facesearch",
         "PERSISTENCE_DATA_PATH": str(data_dir),
-        "ENABLE_MODULES": "img2vec-neural",
+        "ENABLE_MODULES": "img2vec-neural,backup-filesystem",
+        "BACKUP_FILESYSTEM_PATH": str(settings.backups_path),
         "IMAGE_INFERENCE_API": settings.image_inference_api,
         "DEFAULT_VECTORIZER_MODULE": "none",
         "QUERY_DEFAULTS_LIMIT": "25",
@@ -104,7 +125,7 @@ class LocalStack:
                 "weaviate",
                 [str(self.weaviate_bin()), "--host", s.weaviate_host, "--port", str(s.weaviate_port), "--scheme", "http",
                  "--read-timeout=600s", "--write-timeout=600s"],
-                weaviate_env(s, self.state / "data" / "weaviate"),
+                weaviate_env(s, self.state / "data" / "weaviate", ensure_weaviate_key(s)),
                 f"{s.weaviate_url}/v1/.well-known/ready",
             ),
             Service(

@@ -22,7 +22,13 @@ import weaviate
 from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections import Collection
-from weaviate.exceptions import WeaviateBaseError, WeaviateConnectionError, WeaviateRetryError
+from weaviate.classes.init import Auth
+from weaviate.exceptions import (
+    AuthenticationFailedError,
+    WeaviateBaseError,
+    WeaviateConnectionError,
+    WeaviateRetryError,
+)
 
 from facesearch.errors import NotReady, WrongSpace
 from facesearch.settings import Settings
@@ -111,12 +117,28 @@ def insert_many(collection: Collection, objects: Iterable[NewObject]) -> dict[st
     return {str(e.object_.uuid): e.message for e in collection.batch.failed_objects}
 
 
+def weaviate_key(settings: Settings) -> str | None:
+    """Weaviate's API key: FACESEARCH_WEAVIATE_API_KEY, else the one local mode made, else None."""
+    if settings.weaviate_api_key:
+        return settings.weaviate_api_key
+    try:
+        return settings.weaviate_key_file.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
 def connect(settings: Settings) -> weaviate.WeaviateClient:
     """A connected client, or NotReady with a sentence saying where Weaviate was expected."""
+    key = weaviate_key(settings)
     try:
         return weaviate.connect_to_local(
-            host=settings.weaviate_host, port=settings.weaviate_port, grpc_port=settings.weaviate_grpc_port
+            host=settings.weaviate_host, port=settings.weaviate_port, grpc_port=settings.weaviate_grpc_port,
+            auth_credentials=Auth.api_key(key) if key else None,
         )
+    except AuthenticationFailedError as e:
+        raise NotReady(
+            f"Weaviate at {settings.weaviate_url} refused the API key; set FACESEARCH_WEAVIATE_API_KEY to its key."
+        ) from e
     except WeaviateBaseError as e:
         raise NotReady(f"Weaviate is not reachable at {settings.weaviate_url}.") from e
 

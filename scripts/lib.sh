@@ -62,6 +62,18 @@ ensure_frontend() {
   fi
 }
 
+# Compose: Weaviate's API key lives in .env (mode 0600, ignored by git); made here on first start.
+ensure_env_weaviate_key() {
+  local env="$ROOT/.env"
+  [[ -n "${FACESEARCH_WEAVIATE_API_KEY:-}" ]] && return
+  grep -q '^FACESEARCH_WEAVIATE_API_KEY=.' "$env" 2>/dev/null && return
+  say "Making Weaviate's API key (kept in .env)"
+  (umask 077; touch "$env")
+  chmod 600 "$env"
+  [[ -s "$env" && -n "$(tail -c1 "$env")" ]] && echo >> "$env"
+  printf 'FACESEARCH_WEAVIATE_API_KEY=%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')" >> "$env"
+}
+
 ensure_chromium() {
   [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] && return
   say "Installing Chromium from Debian for the browser tests"

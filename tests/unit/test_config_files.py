@@ -49,9 +49,19 @@ def test_compose_uses_real_setting_names() -> None:
         assert {n for n in used if n.startswith("FACESEARCH_")} <= fields, name
 
 
+def test_compose_weaviate_needs_its_key_and_is_not_published() -> None:
+    weaviate = COMPOSE["services"]["weaviate"]
+    env = weaviate["environment"]
+    assert env["AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED"] == "false"
+    assert env["AUTHENTICATION_APIKEY_ENABLED"] == "true"
+    assert env["AUTHENTICATION_APIKEY_ALLOWED_KEYS"].startswith("${FACESEARCH_WEAVIATE_API_KEY:?")
+    assert "ports" not in weaviate
+    assert [n for n, s in COMPOSE["services"].items() if "ports" in s] == ["app"]
+
+
 def test_compose_weaviate_uses_img2vec_with_our_vectorizer_and_a_resnet50_profile() -> None:
     weaviate = COMPOSE["services"]["weaviate"]["environment"]
-    assert weaviate["ENABLE_MODULES"] == "img2vec-neural"
+    assert weaviate["ENABLE_MODULES"] == "img2vec-neural,backup-filesystem"
     assert weaviate["IMAGE_INFERENCE_API"].endswith("http://vectorizer:8080}")
     resnet = COMPOSE["services"]["resnet50"]
     assert resnet["image"] == "cr.weaviate.io/semitechnologies/img2vec-pytorch:resnet50"
