@@ -39,10 +39,21 @@ ensure_weaviate() {
     GOBIN="$dir" GOFLAGS=-trimpath go install "github.com/weaviate/weaviate/cmd/weaviate-server@v$WEAVIATE_VERSION"
   else
     say "Downloading the weaviate-server $WEAVIATE_VERSION release into $dir"
-    curl -fsSL "https://github.com/weaviate/weaviate/releases/download/v$WEAVIATE_VERSION/weaviate-v$WEAVIATE_VERSION-linux-$(dpkg --print-architecture 2>/dev/null || echo amd64).tgz" \
-      | tar -xz -C "$dir" weaviate
+    curl -fsSL "$(weaviate_release_url "$WEAVIATE_VERSION" "$(uname -m)")" | tar -xz -C "$dir" weaviate
     mv "$dir/weaviate" "$WEAVIATE_BIN"
   fi
+}
+
+# The official Linux release archive, as Weaviate names its assets: weaviate-v<version>-linux-<amd64|arm64>.tar.gz,
+# holding one binary named `weaviate`. $2 is `uname -m` (x86_64, aarch64) or Go's name for the architecture.
+weaviate_release_url() {
+  local arch
+  case "$2" in
+    x86_64 | amd64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "no Weaviate release for the $2 architecture" >&2; return 1 ;;
+  esac
+  echo "https://github.com/weaviate/weaviate/releases/download/v$1/weaviate-v$1-linux-$arch.tar.gz"
 }
 
 # The page: install the locked Node packages and build frontend/dist when the sources changed.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
+import pytest
 import yaml
 
 from facesearch import WEAVIATE_VERSION
@@ -67,3 +69,23 @@ def test_compose_weaviate_uses_img2vec_with_our_vectorizer_and_a_resnet50_profil
     assert resnet["image"] == "cr.weaviate.io/semitechnologies/img2vec-pytorch:resnet50"
     assert resnet["profiles"] == ["resnet50"]
     assert COMPOSE["services"]["app"]["depends_on"]["weaviate"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize(("machine", "arch"), [("x86_64", "amd64"), ("amd64", "amd64"), ("aarch64", "arm64")])
+def test_release_fallback_downloads_weaviates_documented_asset(machine: str, arch: str) -> None:
+    """Weaviate's Linux release assets are weaviate-v<version>-linux-<arch>.tar.gz (no internet here to fetch one)."""
+    url = subprocess.run(
+        ["bash", "-c", f'source scripts/lib.sh && weaviate_release_url {WEAVIATE_VERSION} {machine}'],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert url == (
+        f"https://github.com/weaviate/weaviate/releases/download/v{WEAVIATE_VERSION}/"
+        f"weaviate-v{WEAVIATE_VERSION}-linux-{arch}.tar.gz"
+    )
+
+
+def test_release_fallback_refuses_an_architecture_without_a_release() -> None:
+    result = subprocess.run(
+        ["bash", "-c", "source scripts/lib.sh && weaviate_release_url 1.35.2 riscv64"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 1 and "riscv64" in result.stderr
