@@ -1,7 +1,10 @@
 """Local mode: Weaviate, the face vectorizer and the search API as processes on this machine.
 
-State lives in `settings.state_dir`: `data/` (Weaviate's files), `logs/<service>.log`, `run/<service>.pid`.
-Starting is idempotent (a service that answers is left running) and so is stopping.
+supervisord (facesearch/supervision.py) runs them and starts again, after a back-off when it keeps
+failing, any that dies. State lives in `settings.state_dir`: `data/` (Weaviate's files),
+`logs/<service>.log`, `logs/supervisord.log` and `run/` (the supervisor's configuration, pid file and
+socket, and each service's launch file). Starting is idempotent (a service that answers is left
+running) and so is stopping; stopping ends the supervisor and everything under it.
 """
 
 from __future__ import annotations
@@ -11,25 +14,40 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from facesearch import WEAVIATE_VERSION
+from facesearch.launch import end
 from facesearch.settings import ROOT, Settings
+from facesearch.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError
 
 
 SERVICES = ("vectorizer", "weaviate", "api")
 """In start order: Weaviate's module waits for the vectorizer at start-up, the API needs both."""
+LEGACY_MARKERS = {"vectorizer": "facesearch.vectorizer.app", "weaviate": "weaviate", "api": "facesearch.api.app"}
+"""What the command line of a service started by an older facesearch (with `run/<service>.pid`) contains."""
 
 
 class StackError(RuntimeError):
     """A service did not start; the message ends with the tail of its log."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """A TCP port a service listens on (`udp`: it binds the same UDP port too), what for, and its setting."""
+
+    number: int
+    purpose: str
+    setting: str
+    udp: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,7 @@ class Service:
     command: list[str]
     env: dict[str, str]
     ready_url: str
+    ports: tuple[Port, ...] = ()
 
 
 def default_weaviate_bin() -> Path:
@@ -87,8 +106,13 @@ def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, 
         "DISABLE_TELEMETRY": "true",
         "GRPC_PORT": str(settings.weaviate_grpc_port),
         "CLUSTER_HOSTNAME": "facesearch",
-        # Loopback, so Raft never binds to a host address it cannot parse (an unbracketed IPv6).
+        # Loopback, so Raft never binds to a host address it cannot parse (an unbracketed IPv6), and gossip,
+        # Raft and Raft RPC listen on loopback only. (gRPC and the cluster data port always listen on every
+        # address: Weaviate 1.35 has no setting for theirs; the data port needs this password.)
         "CLUSTER_ADVERTISE_ADDR": "127.0.0.1",
+        "CLUSTER_BIND_ADDR": "127.0.0.1",
+        "CLUSTER_BASIC_AUTH_USERNAME": "facesearch",
+        "CLUSTER_BASIC_AUTH_PASSWORD": api_key,
         "CLUSTER_IN_LOCALHOST": "true",
         "CLUSTER_GOSSIP_BIND_PORT": str(base),
         "CLUSTER_DATA_BIND_PORT": str(base + 1),
@@ -96,20 +120,37 @@ def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, 
         "RAFT_INTERNAL_RPC_PORT": str(base + 3),  # with CLUSTER_IN_LOCALHOST Weaviate dials Raft port + 1
         "RAFT_JOIN": f"facesearch:{base + 2}",
         "RAFT_BOOTSTRAP_EXPECT": "1",
-        "PROFILING_PORT": str(base + 4),
+        # Weaviate always serves Go's profiler, on every address (port 6060 unless this is set); a port
+        # that cannot be listened on leaves it off (Weaviate ignores that error).
+        "GO_PROFILING_PORT": "-1",
     }
 
 
+def weaviate_ports(settings: Settings) -> tuple[Port, ...]:
+    """The ports Weaviate listens on: HTTP, gRPC and four of the five cluster ports (the fifth stays unused)."""
+    base, cluster = settings.weaviate_cluster_port, "FACESEARCH_WEAVIATE_CLUSTER_PORT"
+    return (
+        Port(settings.weaviate_port, "Weaviate's HTTP API", "FACESEARCH_WEAVIATE_PORT"),
+        Port(settings.weaviate_grpc_port, "Weaviate's gRPC API", "FACESEARCH_WEAVIATE_GRPC_PORT"),
+        Port(base, "Weaviate's cluster gossip", cluster, udp=True),
+        Port(base + 1, "Weaviate's cluster data", cluster),
+        Port(base + 2, "Weaviate's Raft", cluster),
+        Port(base + 3, "Weaviate's Raft RPC", cluster),
+    )
+
+
 class LocalStack:
+    """The three services of one state folder, under that folder's supervisord."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.state = settings.state_dir
-        self._children: list[subprocess.Popen] = []  # kept so they are reaped, not warned about
         for sub in ("data", "logs", "run"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
+        self.supervisor = Supervisor(self.state, ROOT, SERVICES)
 
     def services(self) -> list[Service]:
-        """The commands, environments and readiness URLs of SERVICES, in that order."""
+        """The commands, environments, readiness URLs and ports of SERVICES, in that order."""
         s, py = self.settings, sys.executable
         env = settings_env(s)
         uvicorn = [py, "-m", "uvicorn", "--factory", "--no-access-log"]
@@ -120,6 +161,7 @@ class LocalStack:
                            "--port", str(s.vectorizer_port), "--workers", str(s.vectorizer_workers)],
                 env,
                 f"{s.vectorizer_url}/.well-known/ready",
+                (Port(s.vectorizer_port, "the face vectorizer", "FACESEARCH_VECTORIZER_PORT"),),
             ),
             Service(
                 "weaviate",
@@ -127,12 +169,14 @@ class LocalStack:
                  "--read-timeout=600s", "--write-timeout=600s"],
                 weaviate_env(s, self.state / "data" / "weaviate", ensure_weaviate_key(s)),
                 f"{s.weaviate_url}/v1/.well-known/ready",
+                weaviate_ports(s),
             ),
             Service(
                 "api",
                 uvicorn + ["facesearch.api.app:create_app", "--host", s.api_host, "--port", str(s.api_port)],
                 env,
                 f"{s.api_url}/api/health",
+                (Port(s.api_port, "the search API", "FACESEARCH_API_PORT"),),
             ),
         ]
 
@@ -143,48 +187,74 @@ class LocalStack:
         return path
 
     def start(self, log=print) -> None:  # noqa: ANN001 - any print-like callable
-        for service in self.services():
-            if self.pid(service.name) and answers(service.ready_url):
-                log(f"{service.name}: already running")
-                continue
-            log(f"{service.name}: starting")
-            self.spawn(service)
-            self.wait_ready(service)
-            log(f"{service.name}: ready")
+        """Start the supervisor if it does not run, then every service that does not, each once the one before is ready.
+
+        A start that fails leaves nothing running if it started the supervisor itself.
+        """
+        services = self.services()
+        launching = not self.supervisor.answers()
+        if launching:
+            self.clear_stale(log)
+        fresh = [s for s in services if self.state_of(s.name) not in ALIVE]
+        check_ports(fresh)
+        try:
+            if launching:
+                self.supervisor.launch()
+            for service in services:
+                self.bring_up(service, service in fresh, log)
+        except (StackError, SupervisorError) as e:
+            if launching:
+                self.stop(log=lambda _: None)
+            if isinstance(e, SupervisorError):
+                raise StackError(str(e)) from e
+            raise
+
+    def bring_up(self, service: Service, fresh: bool, log) -> None:  # noqa: ANN001
+        """Start `service` unless the supervisor already runs it (`fresh` False), then wait until it is ready."""
+        if not fresh and answers(service.ready_url):
+            log(f"{service.name}: already running")
+            return
+        log(f"{service.name}: starting")
+        if fresh:
+            self.supervisor.write_launch(service.name, service.command, service.env)
+            self.supervisor.start(service.name)
+        self.wait_ready(service)
+        log(f"{service.name}: ready")
 
     def restart(self, names: Iterable[str], log=print) -> None:  # noqa: ANN001 - any print-like callable
         """Stop these services (if they run) and start them with this stack's settings, in start order.
 
         After a setting changed, `LocalStack(new_settings).restart(["vectorizer", "api"])` on the same
-        state folder runs them with the new one (the face model, say) and leaves Weaviate running.
+        state folder runs them with the new one (the face model, say) and leaves Weaviate running; the
+        supervisor restarts them with it after a crash too (it reads each service's launch file anew).
         """
         wanted = set(names)
+        if not self.supervisor.answers():
+            self.clear_stale(log)
+            self.supervisor.launch()
         for service in (s for s in self.services() if s.name in wanted):
-            pid = self.pid(service.name)
-            if pid:
-                terminate(pid)
+            self.supervisor.stop(service.name)
+            check_ports([service])
             log(f"{service.name}: restarting")
-            self.spawn(service)
+            self.supervisor.write_launch(service.name, service.command, service.env)
+            self.supervisor.start(service.name)
             self.wait_ready(service)
             log(f"{service.name}: ready")
 
-    def spawn(self, service: Service) -> None:
-        log_file = self.state / "logs" / f"{service.name}.log"
-        with open(log_file, "ab") as out:
-            process = subprocess.Popen(
-                service.command, env={**os.environ, **service.env}, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        self._children.append(process)
-        (self.state / "run" / f"{service.name}.pid").write_text(str(process.pid))
-
     def wait_ready(self, service: Service) -> None:
+        """Wait until `service` answers, at most `startup_timeout_s` seconds; StackError if the supervisor gave up."""
         deadline = time.monotonic() + self.settings.startup_timeout_s
         while time.monotonic() < deadline:
             if answers(service.ready_url):
                 return
-            if not self.pid(service.name):
-                raise StackError(f"{service.name} exited while starting.\n{self.log_tail(service.name)}")
+            state = self.state_of(service.name)
+            if state == "FATAL":
+                raise StackError(
+                    f"{service.name} exited while starting, {START_RETRIES + 1} times in a row, and was given up.\n"
+                    f"{self.log_tail(service.name)}"
+                )
+            if state == "STOPPED":
+                raise StackError(f"{service.name} was stopped while starting.\n{self.log_tail(service.name)}")
             time.sleep(0.25)
         raise StackError(
             f"{service.name} was not ready at {service.ready_url} after {self.settings.startup_timeout_s:.0f} s.\n"
@@ -192,34 +262,104 @@ class LocalStack:
         )
 
     def stop(self, log=print) -> bool:  # noqa: ANN001
-        """Stop every running service, API first; False when nothing was running."""
+        """Stop every service (API first) and the supervisor, and end anything left of an earlier run;
+        False when nothing was running."""
         stopped = False
-        for service in reversed(SERVICES):
-            pid = self.pid(service)
-            if pid:
-                terminate(pid)
-                log(f"{service}: stopped")
+        if self.supervisor.answers():
+            stopped = self.stop_services(SERVICES, log)
+            self.supervisor.shutdown()
+        return self.clear_stale(log) or stopped
+
+    def stop_services(self, names: Iterable[str], log=print) -> bool:  # noqa: ANN001
+        """Stop these services (in reverse start order) and keep them stopped; the supervisor stays.
+        False when none of them was running."""
+        stopped = False
+        for name in (n for n in reversed(SERVICES) if n in set(names)):
+            if self.supervisor.stop(name):
+                log(f"{name}: stopped")
                 stopped = True
-            (self.state / "run" / f"{service}.pid").unlink(missing_ok=True)
-        for child in self._children:
-            child.poll()  # collect the exit status of what this object started
         return stopped
 
+    def clear_stale(self, log) -> bool:  # noqa: ANN001
+        """With no supervisor answering: end one of this folder that hangs and whatever an earlier run left
+        running, and remove stale pid and socket files. True when it ended a service."""
+        pid = self.supervisor.daemon_pid()
+        if pid is not None:
+            end([psutil.Process(pid)])
+        self.supervisor.remove_files()
+        left = self.supervisor.leftovers()
+        if left:
+            log(f"ending {len(left)} process(es) left from an earlier run")
+            end(left)
+        return self.end_legacy(log) or bool(left)
+
+    def end_legacy(self, log) -> bool:  # noqa: ANN001
+        """End services an older facesearch started with `run/<service>.pid` files, and remove those files."""
+        ended = False
+        for name in reversed(SERVICES):
+            pid_file = self.state / "run" / f"{name}.pid"
+            try:
+                process = psutil.Process(int(pid_file.read_text()))
+                if LEGACY_MARKERS[name] in " ".join(process.cmdline()):
+                    terminate(process.pid)
+                    log(f"{name}: stopped")
+                    ended = True
+            except (OSError, ValueError, psutil.Error):
+                pass
+            pid_file.unlink(missing_ok=True)
+        return ended
+
+    def state_of(self, name: str) -> str:
+        """The supervisor's state of a service (RUNNING, STARTING, BACKOFF, FATAL, ...); STOPPED when none runs."""
+        info = self.supervisor.info(name)
+        return info["statename"] if info else "STOPPED"
+
     def pid(self, name: str) -> int | None:
-        """The pid of a running service started from this state folder, or None."""
-        pid_file = self.state / "run" / f"{name}.pid"
-        try:
-            pid = int(pid_file.read_text())
-            os.kill(pid, 0)
-        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-            return None
-        return None if is_zombie(pid) else pid
+        """The pid of a running (or starting) service of this state folder, or None."""
+        info = self.supervisor.info(name)
+        return (info["pid"] or None) if info else None
+
+    def status(self) -> list[ProgramStatus]:
+        """Each service's state, pid, uptime and restarts; empty when the supervisor does not run."""
+        return self.supervisor.status()
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.state / "logs" / f"{name}.log"
         text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
         return f"--- last lines of {path} ---\n" + "\n".join(text)
 
+
+def check_ports(services: Iterable[Service]) -> None:
+    """StackError naming the first port of these services that another process holds, and that process."""
+    for service in services:
+        for port in service.ports:
+            holder = port_holder(port.number, port.udp)
+            if holder:
+                raise StackError(
+                    f"Port {port.number} ({port.purpose}) is in use by another process, {holder}; "
+                    f"stop it or set {port.setting} to a free port."
+                )
+
+
+def port_holder(port: int, udp: bool = False) -> str | None:
+    """Who listens on TCP `port` (or, with `udp`, has UDP `port` bound): 'pid N (command)'; None when free."""
+    for conn in psutil.net_connections("inet"):
+        listening = conn.status == psutil.CONN_LISTEN or (udp and conn.type == socket.SOCK_DGRAM)
+        if conn.laddr and conn.laddr.port == port and listening:
+            return describe(conn.pid)
+    return None
+
+
+def describe(pid: int | None) -> str:
+    """'pid N (its command line)', shortened; processes of other users cannot be named."""
+    if pid is None:
+        return "a process of another user"
+    try:
+        process = psutil.Process(pid)
+        command = " ".join(process.cmdline()) or process.name()
+    except psutil.Error:
+        command = "gone already"
+    return f"pid {pid} ({textwrap.shorten(command, 120, placeholder=' ...')})"
 
 def answers(url: str) -> bool:
     try:
@@ -300,3 +440,25 @@ def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) ->
         "startup_timeout_s": 180,
     }
     return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]
+
+
+def status_lines(rows: list[ProgramStatus], state: Path) -> list[str]:
+    """`stack status` as lines: a table of state, pid, uptime and restarts, or that nothing runs."""
+    if not rows:
+        return [f"Nothing is running (no supervisor for {state})."]
+    lines = [f"{'service':<12}{'state':<10}{'pid':>8}  {'uptime':>9}  restarts"]
+    for row in rows:
+        uptime = duration(row.uptime_s) if row.state == "RUNNING" else "-"
+        lines.append(f"{row.name:<12}{row.state:<10}{row.pid or '-':>8}  {uptime:>9}  {row.restarts}")
+    lines.append("restarts: times the supervisor started a service again after it exited, since the supervisor started")
+    return lines
+
+
+def duration(seconds: float) -> str:
+    """`seconds` as '42s', '3m 05s' or '2h 07m'."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {s % 3600 // 60:02d}m"

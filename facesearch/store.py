@@ -14,6 +14,7 @@ import base64
 import logging
 import re
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -79,9 +80,15 @@ class NewObject:
 
 VECTORIZER_STATUS = {
     400: "The face vectorizer could not read the image.",
+    413: "The face vectorizer refused the crop as too large.",
     415: "The face vectorizer does not accept this image type.",
     422: "The face vectorizer found no face in the crop around the face.",
+    503: "The face vectorizer was busy; import again to add this photo.",
 }
+
+
+VECTORIZER_UNREACHABLE = re.compile(r'Post "[^"]*/vectors": .*(connection refused|connection reset|EOF)')
+"""Weaviate's message when the vectorizer did not answer at all (stopped, or restarting after a crash)."""
 
 
 def vectorizer_status(message: str) -> int | None:
@@ -95,6 +102,8 @@ def vectorizer_status(message: str) -> int | None:
 
 def vectorizer_reason(message: str) -> str:
     """A sentence for a failed object from Weaviate's message (which carries only the status)."""
+    if VECTORIZER_UNREACHABLE.search(message):
+        return "The face vectorizer could not be reached; import again to add this photo."
     return VECTORIZER_STATUS.get(vectorizer_status(message) or 0, f"Weaviate refused the face: {message}")
 
 
@@ -110,11 +119,67 @@ logging.getLogger("weaviate-client").addFilter(_ReportedPerObject())
 
 def insert_many(collection: Collection, objects: Iterable[NewObject]) -> dict[str, str]:
     """Insert (or replace) objects as they come, in background batches; object id -> Weaviate's
-    message for each that failed (see `vectorizer_reason`)."""
+    message for each that failed (see `vectorizer_reason`). Then makes sure that every vector written
+    is in Weaviate's index, on disk (see `flush_vector_index` and `restore_lost_vectors`)."""
+    ids: list[str] = []
+    recent: deque[NewObject] = deque(maxlen=64)
     with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
         for obj in objects:
             batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
-    return {str(e.object_.uuid): e.message for e in collection.batch.failed_objects}
+            ids.append(obj.id)
+            recent.append(obj)
+    failed = {str(e.object_.uuid): e.message for e in collection.batch.failed_objects}
+    done = [obj for obj in recent if obj.id not in failed]
+    if done:
+        flush_vector_index(collection, done[-1])
+        restore_lost_vectors(collection, [i for i in ids if i not in failed])
+    return failed
+
+
+def flush_vector_index(collection: Collection, obj: NewObject) -> None:
+    """Make Weaviate write its vector index's log to disk, by sending `obj` (just written) again unchanged.
+
+    Weaviate 1.35 (synchronous indexing) writes a batch's vector-index log before the batch's vectors are
+    added to the index (shard_write_batch_objects.go: flushWALs runs before the vector workers finish), so the
+    last batch's vectors wait in a buffer until the next batch. Weaviate killed meanwhile (kill -9, out of
+    memory, power) comes back with those objects stored but in no search, and writing them again unchanged
+    does not add them. Any further batch writes that buffer out; this one changes nothing.
+    """
+    with collection.batch.fixed_size(batch_size=1, concurrent_requests=1) as batch:
+        batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
+
+
+def restore_lost_vectors(collection: Collection, ids: list[str]) -> list[str]:
+    """Insert again, as new objects, those of `ids` that hold a vector no search finds; their ids.
+
+    Weaviate killed during a batch (see `flush_vector_index`) comes back with such objects, and writing
+    them again unchanged does not index them; deleted and inserted with the vector they hold, they are.
+    """
+    names = [p.name for p in collection.config.get().properties]
+    lost = []
+    for start in range(0, len(ids), 100):
+        chunk = ids[start:start + 100]
+        found = collection.query.fetch_objects(
+            filters=Filter.by_id().contains_any(chunk), return_properties=names, include_vector=True, limit=len(chunk)
+        )
+        lost += [o for o in found.objects if o.vector and not findable(collection, o)]
+    if lost:
+        again = [
+            NewObject(str(o.uuid), {k: v for k, v in o.properties.items() if v is not None}, {VECTOR: vector_of(o)})
+            for o in lost
+        ]
+        collection.data.delete_many(where=Filter.by_id().contains_any([o.id for o in again]))
+        with collection.batch.fixed_size(batch_size=16, concurrent_requests=1) as batch:
+            for obj in again:
+                batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
+        flush_vector_index(collection, again[-1])
+    return [str(o.uuid) for o in lost]
+
+
+def findable(collection: Collection, obj) -> bool:  # noqa: ANN001 - a weaviate Object
+    """Whether a search with the object's own vector finds it among the 10 nearest."""
+    nearest = collection.query.near_vector(near_vector=vector_of(obj), limit=10, return_properties=[])
+    return obj.uuid in {o.uuid for o in nearest.objects}
 
 
 def weaviate_key(settings: Settings) -> str | None:

@@ -31,7 +31,7 @@ from facesearch.library.find import Query, find_by_photo
 from facesearch.library.index import folder_key, index_folder
 from facesearch.search import search_photo
 from facesearch.settings import Settings
-from facesearch.stack import LocalStack, StackError, isolated_settings, settings_env, terminate
+from facesearch.stack import LocalStack, StackError, isolated_settings, settings_env
 from facesearch.store import SpaceRecord
 from tests.conftest import IMAGES, LOOK_FOR
 from tests.integration.test_search import ENROLLED
@@ -279,9 +279,7 @@ def test_reindex_goes_on_where_it_stopped(changed: Changed, stop: str) -> None:
 
 def test_the_api_connects_again_after_a_request_found_weaviate_gone(changed: Changed) -> None:
     local = LocalStack(changed.new)
-    pid = local.pid("weaviate")
-    assert pid
-    terminate(pid)
+    assert local.stop_services(["weaviate"], log=lambda _: None)  # kept stopped (the supervisor restarts a crash)
     gone = httpx.get(f"{changed.new.api_url}/api/people", timeout=180)  # the client retries for about half a minute
     assert (gone.status_code, gone.json()["code"]) == (503, "not_ready"), gone.text
     local.start(log=lambda _: None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from facesearch.stack import terminate
 from tests.conftest import LOOK_FOR, Stack
 
 
@@ -10,9 +9,10 @@ def test_data_survives_a_weaviate_restart(stack: Stack) -> None:
     before = {f.id for f in stack.faces()}
     pid = stack.local.pid("weaviate")
     assert pid
-    terminate(pid)
+    assert stack.local.stop_services(["weaviate"], log=lambda _: None)  # stopped on purpose: not restarted
     assert stack.local.pid("weaviate") is None
     stack.local.start(log=lambda _: None)
+    assert stack.local.pid("weaviate") not in (None, pid)
     assert {f.id for f in stack.faces()} == before
     response = stack.api.post("/api/search", files={"photo": ("q.jpg", (LOOK_FOR / "Ted_Lieu.jpg").read_bytes())})
     assert response.status_code == 200, response.text
