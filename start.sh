@@ -5,6 +5,18 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$ROOT"
 
+# Changes from the page (enrol, add or remove photos) need an API key: the first start makes one and prints
+# it once; later starts find it in the keys file and print nothing. $@ runs `python -m facesearch`.
+page_key() {
+  local made
+  made="$("$@" keys create --name page --if-none)"
+  [[ -n "$made" ]] || return 0
+  say "An API key for changes from the page, shown only this once (keep it somewhere safe):"
+  echo "    ${made%%$'\n'*}"
+  echo "    Paste it when the page asks for an API key (the first time you enrol or remove someone)."
+  echo "    Make more with \`$* keys create [--read-only]\`; \`keys list\` lists them, \`keys revoke ID\` revokes one."
+}
+
 if docker_engine && [[ "${FACESEARCH_MODE:-}" != local ]]; then
   say "Docker engine found: starting with docker compose"
   ensure_env_weaviate_key
@@ -12,6 +24,7 @@ if docker_engine && [[ "${FACESEARCH_MODE:-}" != local ]]; then
   docker compose exec -T app python -m facesearch import
   docker compose exec -T app python -m facesearch library index
   url="http://localhost:${FACESEARCH_API_PORT:-8000}"
+  facesearch=(docker compose exec -T app python -m facesearch)
 else
   say "No Docker engine: starting local processes (state in .facesearch/)"
   ensure_python
@@ -21,5 +34,7 @@ else
   "$PY" -m facesearch import
   "$PY" -m facesearch library index
   url="$("$PY" -c 'from facesearch.settings import get_settings; print(get_settings().api_url)')"
+  facesearch=("$PY" -m facesearch)
 fi
 say "facesearch is running: open $url and drop a photo (for example one from look_for/)"
+page_key "${facesearch[@]}"

@@ -25,6 +25,18 @@ class BadRequest(FaceSearchError):
     code, status = "bad_request", 400
 
 
+class Unauthorized(FaceSearchError):
+    """No API key, or one that is unknown or revoked."""
+
+    code, status = "unauthorized", 401
+
+
+class Forbidden(FaceSearchError):
+    """A known API key without the rights the request needs (a read-only key on a change)."""
+
+    code, status = "forbidden", 403
+
+
 class NotFound(FaceSearchError):
     code, status = "not_found", 404
 
@@ -51,6 +63,12 @@ class NoFace(FaceSearchError):
 
 class NotReady(FaceSearchError):
     code, status = "not_ready", 503
+
+
+class Busy(FaceSearchError):
+    """As much work as a service takes at once is under way; trying again in a moment works."""
+
+    code, status = "busy", 503
 
 
 class ConfigError(FaceSearchError):

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from facesearch import store
+from facesearch.api import keys
 from facesearch.settings import ROOT, Settings
 from facesearch.stack import LocalStack, StackError, isolated_settings
 
@@ -29,7 +30,8 @@ def private_settings(state: Path, images: Path) -> Settings:
 class Stack:
     settings: Settings
     local: LocalStack
-    api: httpx.Client
+    api: httpx.Client  # sends `key`, which has write rights
+    key: str
 
     def import_people(self):  # noqa: ANN201 - ImportReport
         from facesearch.importer import import_people, scan_images
@@ -49,6 +51,11 @@ class Stack:
             client.close()
 
 
+def bearer(key: str) -> dict[str, str]:
+    """The header that sends an API key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Weaviate, the face vectorizer and the API as real processes, with the sample people imported."""
@@ -61,8 +68,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     except StackError as e:
         local.stop(log=lambda _: None)
         pytest.fail(f"the local stack did not start: {e}")
-    with httpx.Client(base_url=settings.api_url, timeout=120) as api:
-        s = Stack(settings, local, api)
+    _, key = keys.create(settings, "tests")
+    with httpx.Client(base_url=settings.api_url, timeout=120, headers=bearer(key)) as api:
+        s = Stack(settings, local, api, key)
         report = s.import_people()
         assert len(report.imported) == 8, report
         yield s

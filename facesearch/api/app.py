@@ -1,4 +1,4 @@
-"""The search API application: routers, error shape, and the built page at `/`."""
+"""The search API application: routers, API keys and CORS, the error shape, and the built page at `/`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from facesearch.api.auth import RequireKey
 from facesearch.api.backend import Backend
 from facesearch.api.routes import health, library, people, search
 from facesearch.http import install_error_handlers
-from facesearch.settings import get_settings
+from facesearch.settings import Settings, get_settings
 
 PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>facesearch</title>
 <h1>facesearch</h1><p>The page is not built. Run <code>bash start.sh</code>, or use the API under
@@ -36,10 +38,22 @@ def mount_page(app: FastAPI, dist: Path) -> None:
         app.get("/", include_in_schema=False)(lambda: HTMLResponse(PLACEHOLDER))
 
 
+def guard(app: FastAPI, settings: Settings) -> None:
+    """API keys on every request (see facesearch.api.auth); CORS, outside them, only for the configured origins."""
+    app.add_middleware(RequireKey, keys_file=settings.api_keys_file, read_key_required=settings.api_read_key_required)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"], max_age=600,
+        )
+
+
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(title="facesearch", lifespan=lifespan)
     install_error_handlers(app)
+    guard(app, settings)
     for router in (health.router, search.router, people.router, people.photos_router, library.router):
         app.include_router(router)
-    mount_page(app, get_settings().frontend_dir)
+    mount_page(app, settings.frontend_dir)
     return app

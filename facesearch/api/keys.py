@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from facesearch.errors import ConfigError
 from facesearch.settings import Settings
 
 Right = Literal["read", "write"]
@@ -42,11 +43,19 @@ def _digest(key: str) -> str:
 
 
 def load(path: Path) -> list[ApiKey]:
-    """The stored keys, oldest first (none when the file does not exist)."""
+    """The stored keys, oldest first (none when the file does not exist); ConfigError when it cannot be read."""
     try:
-        return [ApiKey(**entry) for entry in json.loads(path.read_text())]
+        return parse(path.read_bytes(), path)
     except FileNotFoundError:
         return []
+
+
+def parse(data: bytes, path: Path) -> list[ApiKey]:
+    """The keys in the keys file's bytes; ConfigError (naming `path`) when they are not a list of keys."""
+    try:
+        return [ApiKey(**entry) for entry in json.loads(data)]
+    except (ValueError, TypeError) as e:  # not JSON, not a list of keys
+        raise ConfigError(f"The API keys file {path} cannot be read; restore it or remove it and make new keys.") from e
 
 
 def _save(path: Path, keys: list[ApiKey]) -> None:

@@ -5,6 +5,7 @@ Disk stays the truth, so a later `import` keeps what the page enrolled and remov
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from weaviate.collections import Collection
 
 from facesearch import store
 from facesearch.errors import BadRequest, Conflict, NoFace, NotFound
-from facesearch.face import FaceModels
+from facesearch.face import EXTENSIONS, FaceModels
 from facesearch.importer.scan import scan_person
 from facesearch.importer.sync import ImportReport, import_people, remove_faces
 
@@ -22,13 +23,22 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def free_filename(folder: Path, filename: str | None) -> Path:
-    """A path in `folder` for an uploaded file: a safe version of its name that is not taken yet."""
-    name = SAFE_NAME.sub("_", Path(filename or "photo.jpg").name).strip("._") or "photo.jpg"
-    stem, suffix = Path(name).stem, Path(name).suffix.lower() or ".jpg"
+    """A path in `folder` for an uploaded photo that is not taken yet: a safe version of its name, at most
+    100 characters before an extension facesearch reads (.jpg unless it has one), so the importer sees it."""
+    name = SAFE_NAME.sub("_", Path(filename or "photo.jpg").name).strip("._-") or "photo.jpg"
+    stem, suffix = Path(name).stem[:100], Path(name).suffix.lower()
+    suffix = suffix if suffix in EXTENSIONS else ".jpg"
     candidate, n = folder / f"{stem}{suffix}", 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():  # a dangling link is taken too
         candidate, n = folder / f"{stem}-{n}{suffix}", n + 1
     return candidate
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create the file `path` holding `data`: never through a link, never over an existing file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def person_id_for(name: str) -> str:
@@ -51,7 +61,7 @@ def add_photos(models: FaceModels, collection: Collection, folder: Path, photos:
     """Write the photos into the person's folder and import them with `models` (the API's, built once);
     photos without a usable face are not kept."""
     for filename, data in photos:
-        free_filename(folder, filename).write_bytes(data)
+        write_new(free_filename(folder, filename), data)
     report = import_people(collection, [scan_person(folder)], only={folder.name}, models=models)
     for path, _ in report.skipped:
         path.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 // FACESEARCH_SAMPLES: the look_for/ folder (default ../look_for). Files are named like Paul_Rudd.jpg.
 // FACESEARCH_KNOWN_CONFUSIONS: optional JSON file (tests/known_confusions.json) whose keys are look_for
 //   file names for which a low-certainty match instead of "Unknown person" is accepted.
+// FACESEARCH_API_KEY: a key with write rights; the page is given it through its prompt, and the clean-up uses it.
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, extname, join, parse } from 'node:path';
@@ -13,6 +14,7 @@ import { assertNoPageErrors, drawPng, dropFile, launchBrowser, openPage, screens
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE_URL = process.env.FACESEARCH_URL ?? 'http://127.0.0.1:8000';
 const SAMPLES = process.env.FACESEARCH_SAMPLES ?? join(HERE, '..', '..', 'look_for');
+const API_KEY = process.env.FACESEARCH_API_KEY ?? '';
 const TEST = { timeout: 120_000 };
 const MIME = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
 
@@ -24,7 +26,9 @@ const simplify = (text) => text.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** @param {string} path @param {RequestInit} [init] @returns {Promise<any>} */
 async function api(path, init = {}) {
-  const response = await fetch(new URL(path, BASE_URL), init);
+  /** @type {Record<string, string>} */
+  const headers = API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {};
+  const response = await fetch(new URL(path, BASE_URL), { ...init, headers });
   if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
   return response.status === 204 ? undefined : response.json();
 }
@@ -61,6 +65,21 @@ async function search(page, file, how = 'input') {
   return headings.map((text) => text.replace(/^Face \d+:\s*/, ''));
 }
 
+/**
+ * Answers the page's API key prompt, which a change from a new tab brings up: first with a wrong key (the
+ * page must say so and ask again), then with the right one.
+ * @param {import('playwright-core').Page} page
+ */
+async function giveKey(page) {
+  const dialog = page.getByRole('dialog', { name: 'API key needed' });
+  await dialog.getByLabel('API key').fill('fs_00000000_not-a-key');
+  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  await dialog.getByRole('alert').filter({ hasText: 'That API key was not accepted' }).waitFor();
+  await dialog.getByLabel('API key').fill(API_KEY);
+  await dialog.getByRole('button', { name: 'Use this key' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 /** A mirrored copy of a photo, drawn in the page: another photo of the same person. @param {import('playwright-core').Page} page @param {Upload} file */
 async function mirrored(page, file) {
   const dataUrl = await page.evaluate(async ({ mimeType, base64 }) => {
@@ -91,6 +110,7 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
   const personOf = (file) => people.find((p) => simplify(p.id) === simplify(parse(file).name) || simplify(p.name) === simplify(parse(file).name));
 
   before(async () => {
+    assert.ok(API_KEY, 'FACESEARCH_API_KEY must hold a key with write rights (python -m facesearch keys create)');
     await api('/api/ready').catch((error) => {
       throw new Error(`The stack is not ready at ${BASE_URL} (start it first): ${error.message}`);
     });
@@ -192,7 +212,7 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
       await screenshot(page, 'phone');
     }, { width: 375, height: 812 }));
 
-  it('enrolls a new person, finds them, removes them and no longer finds them', { timeout: 300_000 }, () =>
+  it('enrolls a new person (giving the API key when asked, a wrong one first), finds them, removes them and no longer finds them', { timeout: 300_000 }, () =>
     withPage(async (page) => {
       const file = files.find((f) => !personOf(f) && !confusions.has(f)) ?? files.find((f) => !personOf(f));
       assert.ok(file, 'no look_for photo of an unknown person to enroll');
@@ -202,6 +222,7 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
       await people.getByLabel('Name', { exact: true }).fill(enrolledName);
       await people.getByLabel('Photos', { exact: true }).setInputFiles(original);
       await people.getByRole('button', { name: 'Enroll person' }).click();
+      await giveKey(page);
       await people.getByRole('status').filter({ hasText: `Added 1 photo of ${enrolledName}.` }).waitFor({ timeout: 90_000 });
       await people.getByRole('heading', { name: enrolledName, exact: true }).waitFor();
 
@@ -211,6 +232,7 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
       await people.getByRole('button', { name: `Remove ${enrolledName}` }).click();
       await people.getByRole('button', { name: 'Yes, remove' }).click();
       await people.getByText(`Removed ${enrolledName}.`).waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByRole('dialog').count(), 0, 'the tab kept the key: no second prompt');
       await people.getByRole('heading', { name: enrolledName, exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
 
       await page.reload();

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from facesearch.api import keys
 from tests.conftest import LOOK_FOR, Stack
+from tests.integration.test_access import second_api
 
 ROOT = LOOK_FOR.parent
 FRONTEND = ROOT / "frontend"
@@ -22,9 +25,31 @@ def test_page_end_to_end(stack: Stack) -> None:
         "FACESEARCH_URL": stack.settings.api_url,
         "FACESEARCH_SAMPLES": str(LOOK_FOR),
         "FACESEARCH_KNOWN_CONFUSIONS": str(ROOT / "tests" / "known_confusions.json"),
+        "FACESEARCH_API_KEY": stack.key,  # typed into the page's prompt (after a wrong one)
     }
     done = subprocess.run(
         [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/page.test.mjs"],
         cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+
+
+def test_page_when_reads_need_a_key(stack: Stack, tmp_path: Path) -> None:
+    """A second API on the stack with FACESEARCH_API_READ_KEY_REQUIRED=true: the page asks on its first read."""
+    record, reader = keys.create(stack.settings, "browser-reader", "read")
+    try:
+        with second_api(stack, tmp_path, api_read_key_required=True) as settings:
+            env = {
+                **os.environ,
+                "FACESEARCH_URL": settings.api_url,
+                "FACESEARCH_API_KEY": reader,
+                "FACESEARCH_QUERY_PHOTO": str(LOOK_FOR / "Seth_Moulton.jpg"),
+                "FACESEARCH_PERSON_NAME": "Seth Moulton",
+            }
+            done = subprocess.run(
+                [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/keys.test.mjs"],
+                cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
+            )
+        assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+    finally:
+        keys.revoke(stack.settings, record.id)

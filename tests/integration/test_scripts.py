@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from facesearch.stack import settings_env
-from tests.conftest import IMAGES, LOOK_FOR, private_settings
+from tests.conftest import IMAGES, LOOK_FOR, bearer, private_settings
 
 ROOT = LOOK_FOR.parent
 
@@ -32,6 +32,12 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     assert "imported 8, unchanged 0" in out
     assert "samples: new 6, changed 0, moved 0, removed 0, unchanged 0, skipped 0; 13 faces added" in out
     assert f"open {settings.api_url}" in out
+    # The first start makes the page's API key and prints it once, saying where it goes.
+    [key] = [line.strip() for line in out.splitlines() if line.strip().startswith("fs_")]
+    assert "Paste it when the page asks for an API key" in out
+    change = httpx.delete(f"{settings.api_url}/api/people/Nobody_Here", headers=bearer(key), timeout=60)
+    assert change.json()["code"] == "not_found"  # the key passes; there is no such person
+    assert httpx.delete(f"{settings.api_url}/api/people/Nobody_Here", timeout=60).status_code == 401
     photo = {"photo": ("q.jpg", (LOOK_FOR / "Seth_Moulton.jpg").read_bytes())}
     answer = httpx.post(f"{settings.api_url}/api/search", files=photo, timeout=60).json()
     assert answer["faces"][0]["match"]["name"] == "Seth Moulton"
@@ -44,12 +50,14 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     photo = {"photo": ("q.jpg", (LOOK_FOR / "Ted_Lieu.jpg").read_bytes())}
     found = httpx.post(f"{settings.api_url}/api/library/find", files=photo, timeout=60).json()
     assert {m["path"] for m in found["matches"]} == {"2024/office-party.jpg", "2025/reunion.jpg"}
-    assert "already running" in run("start.sh", env)
+    rerun = run("start.sh", env)
+    assert "already running" in rerun and "fs_" not in rerun and "API key" not in rerun
 
     assert "api: stopped" in run("stop.sh", env)
     assert "Nothing was running." in run("stop.sh", env)
 
     again = run("start.sh", env)
+    assert "fs_" not in again
     assert "imported 0, unchanged 8, updated 0, removed 0, skipped 0" in again
     assert "samples: new 0, changed 0, moved 0, removed 0, unchanged 6, skipped 0; 0 faces added" in again
     assert httpx.get(f"{settings.api_url}/api/people", timeout=30).json()["people"][0]["name"] == "Cady Coleman"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from weaviate.exceptions import WeaviateQueryError
 
 from facesearch import errors
+from facesearch.api.backend import BackendDep
 from facesearch.http import install_error_handlers
 
 
@@ -34,7 +38,8 @@ def client() -> TestClient:
     ("name", "status", "code"),
     [("BadRequest", 400, "bad_request"), ("NotFound", 404, "not_found"), ("Conflict", 409, "conflict"),
      ("TooLarge", 413, "too_large"), ("UnsupportedImage", 415, "unsupported_type"), ("BadImage", 422, "bad_image"),
-     ("NoFace", 422, "no_face"), ("NotReady", 503, "not_ready")],
+     ("NoFace", 422, "no_face"), ("NotReady", 503, "not_ready"), ("Busy", 503, "busy"),
+     ("Unauthorized", 401, "unauthorized"), ("Forbidden", 403, "forbidden")],
 )
 def test_our_errors(client: TestClient, name: str, status: int, code: str) -> None:
     response = client.get(f"/raise/{name}")
@@ -60,3 +65,43 @@ def test_the_command_line_says_why_the_stack_did_not_start(monkeypatch, capsys) 
     assert cli.main(["stack", "start"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: weaviate exited while starting.") and "Traceback" not in err
+
+
+def test_a_busy_vectorizer_behind_weaviate_is_a_503_busy_sentence_not_a_crash() -> None:
+    """Weaviate passes on only the vectorizer's status; the API's backend dependency turns 503 into `busy`."""
+    app = FastAPI()
+    install_error_handlers(app)
+    app.state.backend = SimpleNamespace()
+
+    @app.get("/search")
+    def search(backend: BackendDep) -> None:
+        raise WeaviateQueryError("vectorize params: fail with status 503", "GRPC search")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/search")
+    assert response.status_code == 503
+    assert response.json() == {"error": "The face vectorizer is busy; try again in a moment.", "code": "busy"}
+
+
+def test_the_api_key_check_answers_in_the_one_shape(tmp_path) -> None:  # noqa: ANN001
+    """401 (no key, unknown key), 403 (read-only key on a change) and an unreadable keys file (500)."""
+    from facesearch.api import auth, keys
+    from facesearch.settings import Settings
+
+    settings = Settings(_env_file=None, state_dir=tmp_path)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(auth.RequireKey, keys_file=settings.api_keys_file, read_key_required=False)
+    app.delete("/api/people/{person}")(lambda person: None)
+    client = TestClient(app, raise_server_exceptions=False)
+    _, reader = keys.create(settings, "reader", "read")
+
+    def answer(headers: dict[str, str]) -> tuple[int, dict]:
+        response = client.delete("/api/people/x", headers=headers)
+        return response.status_code, response.json()
+
+    assert answer({}) == (401, {"error": auth.NO_KEY, "code": "unauthorized"})
+    assert answer({"Authorization": "Bearer fs_0_x"}) == (401, {"error": auth.NOT_ACCEPTED, "code": "unauthorized"})
+    assert answer({"Authorization": f"Bearer {reader}"}) == (403, {"error": auth.READ_ONLY, "code": "forbidden"})
+    settings.api_keys_file.write_text("{not json")
+    status, body = answer({"Authorization": f"Bearer {reader}"})
+    assert (status, body["code"]) == (500, "bad_config") and "cannot be read" in body["error"]

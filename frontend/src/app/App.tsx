@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { ApiKeyDialog } from '@/components/ApiKeyDialog';
 import { LibrarySection, type PersonSearch } from '@/features/library/components/LibrarySection';
 import { PeopleSection } from '@/features/people/components/PeopleSection';
 import { SearchPanel } from '@/features/search/components/SearchPanel';
@@ -35,6 +36,7 @@ export function App() {
         <LibrarySection personSearch={personSearch} />
         <PeopleSection onFindInPhotos={findInPhotos} />
       </main>
+      <ApiKeyDialog />
     </>
   );
 }

@@ -16,5 +16,6 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
   cleanup();
   server.resetHandlers();
+  sessionStorage.clear(); // the API key a test entered
 });
 afterAll(() => server.close());

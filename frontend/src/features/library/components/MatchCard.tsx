@@ -1,3 +1,4 @@
+import { ApiImage } from '@/components/ApiImage';
 import { imageSrc, THUMB_SIZE, type LibraryMatch } from '../api/library';
 import { boxStyle, formatSimilarity } from './format';
 
@@ -16,7 +17,7 @@ export function MatchCard({ match, onOpen }: Props) {
       >
         <span className="match__picture">
           <span className="match__frame">
-            <img className="match__image" src={imageSrc(match.image_url, THUMB_SIZE)} alt="" loading="lazy" />
+            <ApiImage className="match__image" src={imageSrc(match.image_url, THUMB_SIZE)} alt="" loading="lazy" />
             <span className="library-box is-match" data-testid="match-box" style={boxStyle(box, width, height)} />
           </span>
         </span>

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type KeyboardEvent, type SyntheticEvent } from 'react';
+import { ApiImage } from '@/components/ApiImage';
 import { FULL_SIZE, imageSrc, type LibraryFace, type LibraryMatch } from '../api/library';
 import { useLibraryPhoto } from '../api/use-library-photo';
 import { boxStyle, formatSimilarity, sameBox } from './format';
@@ -45,7 +46,7 @@ export function PhotoDialog({ match, onClose }: Props) {
       </div>
       <figure className="photo-dialog__figure">
         <div className="photo__frame">
-          <img
+          <ApiImage
             className="photo-dialog__image"
             src={imageSrc(match.image_url, FULL_SIZE)}
             alt={`${match.path}, with ${faces.length} ${faces.length === 1 ? 'face' : 'faces'} marked`}

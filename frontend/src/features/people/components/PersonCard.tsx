@@ -1,4 +1,5 @@
 import { useId, useState, type ChangeEvent } from 'react';
+import { ApiImage } from '@/components/ApiImage';
 import { ACCEPT_ATTRIBUTE, refuseAny } from '@/lib/images';
 import { addPhotos, deletePerson, deletePhoto, type Person } from '../api/people';
 import type { usePeople } from '../api/use-people';
@@ -36,7 +37,7 @@ export function PersonCard({ person, busy, change, onRefuse, onFindInPhotos }: P
     <li className="person">
       <div className="person__head">
         {cover ? (
-          <img className="person__avatar" src={cover.photo_url} alt={`Photo of ${name}`} loading="lazy" />
+          <ApiImage className="person__avatar" src={cover.photo_url} alt={`Photo of ${name}`} loading="lazy" />
         ) : (
           <span className="person__avatar" aria-hidden="true" />
         )}
@@ -51,7 +52,7 @@ export function PersonCard({ person, busy, change, onRefuse, onFindInPhotos }: P
         <ul className="thumbs">
           {photos.map((photo) => (
             <li key={photo.id} className="thumb">
-              <img src={photo.photo_url} alt={`${name}, ${photo.filename}`} loading="lazy" />
+              <ApiImage src={photo.photo_url} alt={`${name}, ${photo.filename}`} loading="lazy" />
               {photos.length > 1 && (
                 <button
                   type="button"

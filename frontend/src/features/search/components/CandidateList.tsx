@@ -1,3 +1,4 @@
+import { ApiImage } from '@/components/ApiImage';
 import type { Candidate } from '../api/search';
 import { formatCertainty } from './format';
 
@@ -7,7 +8,7 @@ export function CandidateList({ faceIndex, candidates }: { faceIndex: number; ca
     <ol className="candidates" aria-label={`Closest people to face ${faceIndex}`}>
       {candidates.map((c) => (
         <li key={c.photo_id} className="candidate">
-          <img className="candidate__photo" src={c.photo_url} alt={`Enrolled photo of ${c.name}`} loading="lazy" />
+          <ApiImage className="candidate__photo" src={c.photo_url} alt={`Enrolled photo of ${c.name}`} loading="lazy" />
           <span className="candidate__name">{c.name}</span>
           <span className={`tag${c.accepted ? ' is-accepted' : ''}`}>
             {formatCertainty(c.certainty)}

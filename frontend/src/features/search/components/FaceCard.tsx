@@ -1,3 +1,4 @@
+import { ApiImage } from '@/components/ApiImage';
 import type { Face } from '../api/search';
 import { CandidateList } from './CandidateList';
 import { FaceThumb } from './FaceThumb';
@@ -19,7 +20,7 @@ export function FaceCard({ face, photoUrl, width, height, showCandidates }: Prop
             <span className="face-card__arrow" aria-hidden="true">
               →
             </span>
-            <img className="face-card__match-photo" src={match.photo_url} alt={`Enrolled photo of ${match.name} that matched`} />
+            <ApiImage className="face-card__match-photo" src={match.photo_url} alt={`Enrolled photo of ${match.name} that matched`} />
           </>
         )}
       </div>
