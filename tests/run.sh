@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. Installs what it needs (Python packages, weaviate-server, the page's Node packages,
 # Chromium), then runs the page's unit tests and every Python test tier: unit, contract, integration
-# (a real local Weaviate + vectorizer + API) and the browser tests. Extra arguments go to pytest.
+# (a real local Weaviate + vectorizer + API), fuzz (thousands of generated bad inputs against that stack) and
+# the browser tests. Extra arguments go to pytest.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"

@@ -13,7 +13,7 @@ from weaviate.exceptions import WeaviateBaseError
 
 from facesearch import store
 from facesearch.api.library_jobs import LibraryJobs
-from facesearch.errors import NotReady
+from facesearch.errors import Busy, NotReady
 from facesearch.face import FaceModels
 from facesearch.library.records import Library, ensure_people_and_library
 from facesearch.library.tag import Tagger
@@ -79,11 +79,14 @@ class Backend:
 
 
 def get_backend(request: Request) -> Iterator[Backend]:
-    """The backend; a request that finds Weaviate gone answers 503, and the next one connects again."""
+    """The backend; a request that finds Weaviate gone answers 503, and the next one connects again; one that
+    finds the face vectorizer busy answers 503 too."""
     backend: Backend = request.app.state.backend
     try:
         yield backend
     except WeaviateBaseError as e:
+        if store.vectorizer_status(str(e)) == 503:
+            raise Busy("The face vectorizer is busy; try again in a moment.") from e
         if not store.unreachable(e):
             raise
         backend.lost()

@@ -6,6 +6,7 @@ Images are numpy arrays shaped (height, width, 3), dtype uint8, channels in RGB 
 from __future__ import annotations
 
 import io
+import struct
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,25 +23,42 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 def load_image(data: bytes) -> np.ndarray:
     """Decode JPEG, PNG or WebP bytes into an RGB array with the EXIF orientation applied.
 
-    Raises UnsupportedImage for other formats and BadImage for files that do not decode.
+    Raises BadImage for files of more than MAX_PIXELS pixels (whatever their format) and for files that do
+    not decode, UnsupportedImage for other formats.
     """
     try:
         with Image.open(io.BytesIO(data)) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise BadImage(too_large(f"{im.width} x {im.height} pixels"))
             if im.format not in FORMATS:
                 raise UnsupportedImage(
                     f"This file is {im.format or 'not an image'}; use a JPEG, PNG or WebP photo."
                 )
-            if im.width * im.height > MAX_PIXELS:
-                raise BadImage(too_large(f"{im.width} x {im.height} pixels"))
-            im = ImageOps.exif_transpose(im)
-            return np.asarray(im.convert("RGB"))
+            try:
+                return np.asarray(upright(im).convert("RGB"))
+            except MemoryError as e:  # how Pillow refuses a row too long to decode (2**31 bits), or no memory left
+                raise BadImage(f"This photo is too large to read: {im.width} x {im.height} pixels. "
+                               "Use a smaller copy of it.") from e
     except UnidentifiedImageError as e:
         raise UnsupportedImage("This file is not an image; use a JPEG, PNG or WebP photo.") from e
     except Image.DecompressionBombError as e:  # Pillow refuses twice its own limit before we see the size
         raise BadImage(too_large(f"more than {2 * MAX_PIXELS // 1_000_000} million pixels")) from e
     except (OSError, ValueError) as e:
-        raise BadImage(f"The image could not be read ({e}).") from e
+        raise BadImage(UNREADABLE) from e
 
+
+def upright(im: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; as it is when its EXIF block does not parse (the
+    photo itself may be fine)."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except (SyntaxError, struct.error):  # what Pillow's EXIF parser raises on a malformed block
+        return im
+
+
+UNREADABLE = "The image could not be read; the file is damaged or incomplete."
+"""The one sentence for every photo Pillow cannot decode: its own text ("broken data stream when reading
+image file") is not for users."""
 
 MAX_PIXELS = 89_478_485
 """The most pixels a photo may have (Pillow's own bomb limit, about 89 million: 256 MiB of RGB once

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -77,3 +79,38 @@ def test_a_decompression_bomb_is_refused_in_plain_words(width: int, height: int)
     assert len(out.getvalue()) < 1_000_000
     with pytest.raises(BadImage, match=r"too large to read: .* up to 89 million pixels\. Use a smaller copy"):
         load_image(out.getvalue())
+
+
+def test_a_bomb_of_a_format_facesearch_does_not_read_is_refused_for_its_size() -> None:
+    """A GIF claiming 10,000 x 10,000 pixels (between Pillow's warning and its error): the size is what the
+    person needs to hear, not the format."""
+    header = b"GIF89a" + (10_000).to_bytes(2, "little") * 2 + b"\x00\x00\x00"
+    image = b"," + b"\x00\x00\x00\x00" + (10_000).to_bytes(2, "little") * 2 + b"\x00" + b"\x02\x02\x4c\x01\x00;"
+    with pytest.raises(BadImage, match=r"^This photo is too large to read: 10000 x 10000 pixels"):
+        load_image(header + image)
+
+
+@pytest.mark.parametrize("cut", [200, 400, 600])
+def test_a_damaged_photo_is_refused_in_one_sentence_not_pillows_words(cut: int) -> None:
+    data = encoded("JPEG", (64, 64))
+    with pytest.raises(BadImage) as refused:
+        load_image(data[:cut])
+    assert refused.value.message == "The image could not be read; the file is damaged or incomplete."
+
+
+@pytest.mark.parametrize("junk", [b"\x00", b"II", b"MM\x00", b"II*\x00"])
+def test_a_photo_with_an_exif_block_that_does_not_parse_is_read_as_it_is(junk: bytes) -> None:
+    """Pillow's EXIF parser raises SyntaxError or struct.error on these; the photo itself is fine."""
+    assert load_image(encoded("PNG", exif=b"Exif\x00\x00" + junk)).shape == (20, 40, 3)
+
+
+def test_a_row_too_long_for_pillow_is_refused_as_too_large_not_a_crash() -> None:
+    """33,554,425 x 1 RGBA at 16 bits: under the pixel limit, but Pillow's decoder refuses a row of 2**31 bits
+    with MemoryError."""
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 33_554_425, 1, 16, 6, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    with pytest.raises(BadImage, match=r"^This photo is too large to read: 33554425 x 1 pixels\. Use a smaller copy"):
+        load_image(png)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from facesearch.importer.enroll import free_filename
 from facesearch.importer.scan import Person, Photo, read_name, scan_images
 from facesearch.importer.sync import make_plan, vectorizer_reason
 from facesearch.store import StoredFace, object_id
@@ -46,4 +49,17 @@ def test_scan_reads_names_and_photo_types(tmp_path: Path) -> None:
 def test_vectorizer_failures_become_sentences() -> None:
     assert vectorizer_reason("update vector: fail with status 422") == (
         "The face vectorizer found no face in the crop around the face.")
+    assert vectorizer_reason("update vector: fail with status 503") == (
+        "The face vectorizer was busy; import again to add this photo.")
     assert vectorizer_reason("connection refused").startswith("Weaviate refused the face: ")
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("x" * 1000 + ".jpg", "x" * 100 + ".jpg"), ("photo.exe", "photo.jpg"), ("../../up.PNG", "up.png"),
+    (None, "photo.jpg"), ("noext", "noext.jpg"), ("фото 😀.webp", "webp.jpg"),
+])
+def test_an_uploaded_photo_gets_a_short_safe_name_the_importer_reads(tmp_path: Path, sent: str | None,
+                                                                      kept: str) -> None:
+    """A name the file system refuses (over 255 bytes) or an extension the importer skips would leave the
+    upload unreadable or behind."""
+    assert free_filename(tmp_path, sent) == tmp_path / kept
