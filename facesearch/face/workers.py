@@ -6,6 +6,10 @@ FaceModels once (in the pool's initializer) and calls `fn(models, path)` for eve
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -19,10 +23,23 @@ PhotoFn = Callable[[FaceModels, Path], T]
 
 _models: FaceModels | None = None
 
+PARENT_CHECK_S = 1.0
+"""How often a worker looks whether the process that started it is still there (s)."""
+
 
 def _init_worker(detector: str) -> None:
     global _models
+    # Ctrl-C is the parent's to handle (it stops the pool); a parent that is killed takes its workers along,
+    # instead of leaving them waiting for work forever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _models = FaceModels.detector_only(detector)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def _call(fn: PhotoFn, path: Path):  # noqa: ANN202 - T

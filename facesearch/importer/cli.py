@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from rich.progress import Progress
 
@@ -21,6 +23,30 @@ OnPhoto = Callable[[Path, int, int], None]
 def shown(path: Path) -> str:
     """The path relative to the current folder when it is inside it."""
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+class Stopped(Exception):
+    """The import was asked to stop (SIGTERM or Ctrl-C)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """SIGTERM and Ctrl-C raise Stopped here, so that the import ends the way an error does: the faces already
+    handed to Weaviate's batch are sent, the detection workers end, the connection closes."""
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
@@ -49,19 +75,31 @@ def print_report(report: ImportReport, root: Path) -> None:
 
 
 def run_import(settings: Settings, images_dir: Path) -> int:
-    """Import every person folder under `images_dir` into Weaviate; 1 when the folder is missing."""
+    """Import every person folder under `images_dir` into Weaviate; 1 when the folder is missing, 128 + the
+    signal's number when SIGTERM or Ctrl-C stopped it."""
     if not images_dir.is_dir():
         print(f"error: {images_dir} is not a folder", file=sys.stderr)
         return 1
+    try:
+        with stoppable():
+            report = sync(settings, images_dir)
+    except Stopped as e:
+        print(f"The import was stopped ({e}); the photos imported so far stay, and importing again goes on from "
+              "there.", file=sys.stderr)
+        return 128 + e.signum
+    print_report(report, images_dir)
+    return 0
+
+
+def sync(settings: Settings, images_dir: Path) -> ImportReport:
+    """Read the people folders and make Weaviate match them, showing progress."""
     people = scan_images(images_dir)
     client = store.connect(settings)
     try:
         collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
         with progress_reporter() as on_photo:
-            report = import_people(
+            return import_people(
                 collection, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
             )
     finally:
         client.close()
-    print_report(report, images_dir)
-    return 0
