@@ -95,9 +95,63 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the people and the library through Weaviate (or list the backups there are)."""
+    import time
+
+    from facesearch import backup, store
+
+    settings = get_settings()
+    name = backup.checked_name(args.name or backup.default_name())
+    client = store.connect(settings)
+    try:
+        if args.list:
+            for b in backup.list_backups(client, settings):
+                when = f"{b.started_at:%Y-%m-%d %H:%M:%S} UTC" if b.started_at else "unknown time"
+                print(f"{b.name}  {when}  {b.status}  {', '.join(b.collections)}")
+            return 0
+        started = time.perf_counter()
+        made = backup.create(client, settings, name)
+    finally:
+        client.close()
+    size = backup.folder_size(Path(made.path))
+    print(f"Backed up {made.contents.describe()} as {made.name} in {time.perf_counter() - started:.1f} s.")
+    print(f"  folder: {made.path}" + (f" ({size / 1e6:.1f} MB)" if size is not None else " (on Weaviate's machine)"))
+    print(f"Restore it with `python -m facesearch restore {made.name}`.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into Weaviate (with --replace, over the collections it holds)."""
+    import time
+
+    from facesearch import backup, store
+
+    settings = get_settings()
+    client = store.connect(settings)
+    try:
+        started = time.perf_counter()
+        held = backup.restore(client, settings, args.name, replace=args.replace)
+        seconds = time.perf_counter() - started
+        note = backup.space_note(client, settings)
+    finally:
+        client.close()
+    print(f"Restored {args.name} in {seconds:.1f} s: {held.describe()}.")
+    if note:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Make, list or revoke the API's keys."""
+    from facesearch.api.keys_cli import run_keys
+
+    return run_keys(get_settings(), args)
+
+
 def cmd_stack(args: argparse.Namespace) -> int:
     """Start, stop or show the local stack."""
-    from facesearch.stack import LocalStack
+    from facesearch.stack import LocalStack, status_lines
 
     stack = LocalStack(get_settings())
     if args.action == "start":
@@ -106,9 +160,7 @@ def cmd_stack(args: argparse.Namespace) -> int:
         if not stack.stop():
             print("Nothing was running.")
     else:
-        for name in ("vectorizer", "weaviate", "api"):
-            pid = stack.pid(name)
-            print(f"{name}: {'running (pid %d)' % pid if pid else 'stopped'}")
+        print("\n".join(status_lines(stack.status(), stack.state)))
     return 0
 
 
@@ -136,10 +188,48 @@ def parser() -> argparse.ArgumentParser:
         "from the crops Weaviate holds. Run it with the stack running; if it stops, run it again to go on.",
     )
     reindex.set_defaults(run=cmd_reindex)
+    add_backup(sub)
+    add_keys(sub)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])
     stack.set_defaults(run=cmd_stack)
     return p
+
+
+def add_backup(sub: argparse._SubParsersAction) -> None:
+    made = sub.add_parser(
+        "backup", help="back up the people and the library (Weaviate's backup folder)",
+        description="Have Weaviate write the people and the photo library, vectors and face crops included, to "
+        "<backup folder>/NAME/ (local mode: FACESEARCH_BACKUP_DIR, default .facesearch/backups; Docker: ./backups).",
+    )
+    made.add_argument("name", nargs="?", help="lowercase letters, digits, - and _ (default: facesearch-<UTC time>)")
+    made.add_argument("--list", action="store_true", help="list the backups there are")
+    made.set_defaults(run=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="restore a backup into Weaviate",
+        description="Restore backup NAME into a Weaviate that does not have its collections (or, with --replace, "
+        "delete them first). A backup made elsewhere: copy its NAME folder into this backup folder first.",
+    )
+    restore.add_argument("name")
+    restore.add_argument("--replace", action="store_true", help="delete the collections the backup holds, then restore")
+    restore.set_defaults(run=cmd_restore)
+
+
+def add_keys(sub: argparse._SubParsersAction) -> None:
+    keys = sub.add_parser(
+        "keys", help="make, list or revoke the API's keys (changes always need one; reads when configured)",
+        description="API keys are sent as 'Authorization: Bearer <key>'. Only their SHA-256 is kept, in "
+        "<state folder>/api_keys.json (mode 0600); a revoked key is refused at once, without restarting the API.",
+    )
+    action = keys.add_subparsers(dest="action", required=True)
+    create = action.add_parser("create", help="make a key and print it (shown only once)")
+    create.add_argument("--name", help="a name to tell it by in `keys list` and `keys revoke`")
+    create.add_argument("--read-only", action="store_true", help="searches and lists only; no change")
+    create.add_argument("--if-none", action="store_true", help="only if no key with these rights exists yet")
+    action.add_parser("list", help="id, rights, creation time and name of every key")
+    revoke = action.add_parser("revoke", help="remove a key (by id or name); the API refuses it at once")
+    revoke.add_argument("key", metavar="ID_OR_NAME")
+    keys.set_defaults(run=cmd_keys)
 
 
 def add_find(sub: argparse._SubParsersAction) -> None:

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     weaviate_port: int = 8080
     weaviate_grpc_port: int = 50051
     weaviate_cluster_port: int = Field(
-        default=7946, description="First of five ports Weaviate uses inside (gossip, data, Raft, Raft RPC, profiling)."
+        default=7946, description="First of five ports kept for Weaviate: gossip, data, Raft, Raft RPC, one spare."
     )
     vectorizer_host: str = "127.0.0.1"
     vectorizer_port: int = 8090
@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     default_limit: int = Field(default=1, ge=1, le=10)
     max_limit: int = Field(default=10, ge=1, le=100)
     vectorizer_workers: int = Field(default=2, ge=1)
+    # Bounded work per vectorizer process: Weaviate asks for up to 2 x its CPUs vectors at once per batch request,
+    # the importer and the library send 2 batches at a time, and every searched face is one more request.
+    vectorizer_max_body_mb: int = Field(
+        default=16, ge=1, description="Megabytes of a request the vectorizer reads (a 10 MB photo is 13.4 MB base64)."
+    )
+    vectorizer_concurrency: int = Field(default=2, ge=1, description="Requests a vectorizer process computes at once.")
+    vectorizer_queue: int = Field(
+        default=256, ge=0, description="Requests a vectorizer process lets wait their turn; more are refused (503)."
+    )
     import_workers: int = Field(default=2, ge=1)
     startup_timeout_s: float = Field(default=120.0, gt=0)
 
