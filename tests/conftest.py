@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,21 @@ class Stack:
 def bearer(key: str) -> dict[str, str]:
     """The header that sends an API key."""
     return {"Authorization": f"Bearer {key}"}
+
+
+@contextmanager
+def started(settings: Settings) -> Iterator[LocalStack]:
+    """A private local stack of these settings, started (the test fails with its log when it does not start)
+    and stopped on leaving, whatever happened."""
+    local = LocalStack(settings)
+    try:
+        try:
+            local.start(log=lambda _: None)
+        except StackError as e:
+            pytest.fail(f"the private stack did not start: {e}")
+        yield local
+    finally:
+        local.stop(log=lambda _: None)
 
 
 @pytest.fixture(scope="session")

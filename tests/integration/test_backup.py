@@ -18,8 +18,8 @@ from weaviate.classes.query import Filter
 
 from facesearch import store
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, StackError, settings_env
-from tests.conftest import IMAGES, LOOK_FOR, private_settings
+from facesearch.stack import LocalStack, settings_env
+from tests.conftest import IMAGES, LOOK_FOR, private_settings, started
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
@@ -104,20 +104,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     shutil.copytree(IMAGES, root / "images")
     settings = private_settings(root / "state", root / "images")
     shutil.copytree(ROOT / "library" / "samples", settings.library_root / "samples")
-    local = LocalStack(settings)
-    try:
-        try:
-            local.start(log=lambda _: None)
-        except StackError as e:
-            pytest.fail(f"the private stack did not start: {e}")
+    with started(settings) as local:
         ok(cli(settings, "import"))
         ok(cli(settings, "library", "index"))
         made = ok(cli(settings, "backup", NAME))
         assert made.startswith(f"Backed up 8 enrolled faces, 6 library photos with 13 faces as {NAME} in "), made
         assert f"folder: {settings.backups_path / NAME} (" in made, made
         yield World(settings, local, answers(settings), vectors(settings))
-    finally:
-        local.stop(log=lambda _: None)
 
 
 def test_the_answers_are_worth_comparing(world: World) -> None:

@@ -21,8 +21,8 @@ import pytest
 
 from facesearch import store
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, StackError, settings_env
-from tests.conftest import private_settings
+from facesearch.stack import settings_env
+from tests.conftest import private_settings, started
 from tools.derive_people import derive_people
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
@@ -48,15 +48,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     root = tmp_path_factory.mktemp("faults-stack")
     (root / "images").mkdir()
     settings = private_settings(root / "state", root / "images")
-    local = LocalStack(settings)
-    try:
-        try:
-            local.start(log=lambda _: None)
-        except StackError as e:
-            pytest.fail(f"the private stack did not start: {e}")
+    with started(settings):
         yield settings
-    finally:
-        local.stop(log=lambda _: None)
 
 
 @pytest.fixture
