@@ -181,7 +181,7 @@ def test_vectors_weaviate_loses_when_killed_after_a_batch_are_restored(faults: F
     after a batch, it comes back with the objects but not their vectors in its index. store.insert_many
     avoids that (flush_vector_index) and mends it (restore_lost_vectors); here a batch is sent without it.
 
-    If the first assertion fails, Weaviate keeps such vectors itself now, and both can go."""
+    If the first assertion fails, Weaviate keeps such vectors itself now, and both may go."""
     name, settings = "TestFaultsLostVectors", faults.settings
     client = store.connect(settings)
     try:
@@ -201,7 +201,9 @@ def test_vectors_weaviate_loses_when_killed_after_a_batch_are_restored(faults: F
     try:
         target = client.collections.get(name)
         ids = [face.id for face, _ in faces]
-        assert sorted(store.restore_lost_vectors(target, ids)) == sorted(ids)  # all 8 were lost, and written again
+        # How many of the batch's vectors are lost depends on when the kill lands (8 of 8 in most runs, 7 once).
+        lost = store.restore_lost_vectors(target, ids)
+        assert lost and set(lost) <= set(ids), "Weaviate kept every vector: the workaround may no longer be needed"
         assert store.restore_lost_vectors(target, ids) == []
         for face, vector in faces:
             assert store.nearest_to_vector(target, vector, 1)[0].face.id == face.id
