@@ -15,9 +15,11 @@ import io
 import json
 import struct
 import zlib
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
+from hypothesis import example
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -529,3 +531,14 @@ def is_base64(text: str) -> bool:
 def vector_bodies(max_body: int) -> st.SearchStrategy[Body]:
     """Bodies for POST /vectors: half of them good JSON carrying any file, half of them odd."""
     return st.one_of(image_bodies(), odd_bodies(max_body))
+
+
+def with_examples(**argument: list) -> Callable:
+    """Each value of the one keyword argument (`photo=[...]`, `body=[...]`) as an explicit hypothesis example."""
+    [(name, values)] = argument.items()
+
+    def apply(test: Callable) -> Callable:
+        for value in values:
+            test = example(**{name: value})(test)
+        return test
+    return apply

@@ -66,18 +66,9 @@ def unchanged_unless_accepted(stack: Stack, api: httpx.Client, undo) -> Iterator
     assert people_state(api, stack.settings.images_dir) == before
 
 
-def with_examples(photo_examples: list[Photo]):  # noqa: ANN201 - a decorator
-    """Every photo as an explicit hypothesis example of the test."""
-    def apply(test):  # noqa: ANN001, ANN202
-        for photo in photo_examples:
-            test = example(photo=photo)(test)
-        return test
-    return apply
-
-
 @settings(max_examples=600)
 @given(photo=photos)
-@with_examples(inputs.every_format_and_mode() + inputs.found_bugs())
+@inputs.with_examples(photo=inputs.every_format_and_mode() + inputs.found_bugs())
 def test_search_answers_any_photo(api: httpx.Client, photo: Photo) -> None:
     response = send(api, SEARCH, photo.kind, files={"photo": photo_part(photo)})
     if check_photo_answer(response, photo.expected(UPLOAD_BYTES)) is None:
@@ -86,7 +77,7 @@ def test_search_answers_any_photo(api: httpx.Client, photo: Photo) -> None:
 
 @settings(max_examples=300)
 @given(photo=photos)
-@with_examples(inputs.found_bugs())
+@inputs.with_examples(photo=inputs.found_bugs())
 def test_library_find_answers_any_photo(api: httpx.Client, photo: Photo) -> None:
     response = send(api, FIND, photo.kind, files={"photo": photo_part(photo)})
     if check_photo_answer(response, photo.expected(UPLOAD_BYTES)) is None:

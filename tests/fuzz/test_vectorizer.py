@@ -10,7 +10,7 @@ import math
 
 import httpx
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 
 from facesearch.settings import Settings
 from tests.conftest import Stack
@@ -40,15 +40,6 @@ def carrying(photo: Photo) -> Body:
     return Body(f"base64 of {photo.kind}", content, photo.label, photo.expect)
 
 
-def with_examples(bodies: list[Body]):  # noqa: ANN201 - a decorator
-    """Every body as an explicit hypothesis example of the test."""
-    def apply(test):  # noqa: ANN001, ANN202
-        for body in bodies:
-            test = example(body=body)(test)
-        return test
-    return apply
-
-
 @pytest.fixture(scope="module", autouse=True)
 def same_limit(stack: Stack) -> None:
     assert stack.settings.vectorizer_max_body_mb * 1024 * 1024 == MAX_BODY
@@ -56,7 +47,7 @@ def same_limit(stack: Stack) -> None:
 
 @settings(max_examples=900)
 @given(body=inputs.vector_bodies(MAX_BODY))
-@with_examples([carrying(p) for p in inputs.every_format_and_mode() + inputs.found_bugs()])
+@inputs.with_examples(body=[carrying(p) for p in inputs.every_format_and_mode() + inputs.found_bugs()])
 def test_the_vectorizer_answers_any_body(vectorizer: httpx.Client, body: Body) -> None:
     # as Weaviate sends it: no Content-Type
     check_vector(send(vectorizer, VECTORS, body.kind, content=body.content, headers={"content-type": ""}), body)
