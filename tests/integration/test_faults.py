@@ -179,10 +179,28 @@ def test_searches_answer_again_after_weaviate_is_killed_mid_search(faults: Fault
 def test_vectors_weaviate_loses_when_killed_after_a_batch_are_restored(faults: Faults) -> None:
     """Weaviate 1.35 writes a batch's vector-index log before it indexes the batch's vectors: killed right
     after a batch, it comes back with the objects but not their vectors in its index. store.insert_many
-    avoids that (flush_vector_index) and mends it (restore_lost_vectors); here a batch is sent without it.
+    avoids that (flush_vector_index) and mends it (restore_lost_vectors); here batches are sent without it.
 
-    If the first assertion fails, Weaviate keeps such vectors itself now, and both may go."""
-    name, settings = "TestFaultsLostVectors", faults.settings
+    Whether a kill lands before Weaviate indexes the batch is a matter of timing (in most runs every vector
+    of the batch is lost, in some a few or none), so it is tried up to ATTEMPTS times, every attempt's
+    losses mended and checked. If no attempt loses a vector, Weaviate may keep them itself now, and both may go."""
+    lost_at_all = []
+    for attempt in range(ATTEMPTS):
+        lost = lose_vectors_in_a_kill(faults, f"TestFaultsLostVectors{attempt}")
+        lost_at_all += lost
+        if lost:
+            break
+    assert lost_at_all, f"Weaviate kept every vector in {ATTEMPTS} kills: the workaround may no longer be needed"
+
+
+ATTEMPTS = 3
+"""Kills right after a batch tried before concluding Weaviate loses no vectors."""
+
+
+def lose_vectors_in_a_kill(faults: Faults, name: str) -> list[str]:
+    """Write the sample faces with their vectors to collection `name` in one batch, SIGKILL Weaviate, and
+    mend what it lost once it is back (asserting every face is then found by its own vector); the ids lost."""
+    settings = faults.settings
     client = store.connect(settings)
     try:
         space = store.vector_space(settings)
@@ -201,12 +219,12 @@ def test_vectors_weaviate_loses_when_killed_after_a_batch_are_restored(faults: F
     try:
         target = client.collections.get(name)
         ids = [face.id for face, _ in faces]
-        # How many of the batch's vectors are lost depends on when the kill lands (8 of 8 in most runs, 7 once).
         lost = store.restore_lost_vectors(target, ids)
-        assert lost and set(lost) <= set(ids), "Weaviate kept every vector: the workaround may no longer be needed"
+        assert set(lost) <= set(ids)
         assert store.restore_lost_vectors(target, ids) == []
         for face, vector in faces:
             assert store.nearest_to_vector(target, vector, 1)[0].face.id == face.id
+        return lost
     finally:
         client.collections.delete(name)
         client.close()
