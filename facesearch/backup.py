@@ -101,7 +101,14 @@ def weaviate_errors(settings: Settings, doing: str) -> Iterator[None]:
 
 
 def check_module(client: weaviate.WeaviateClient, settings: Settings) -> None:
-    """NotReady when Weaviate runs without its backup-filesystem module (started by an older facesearch)."""
+    """NotReady when Weaviate runs without its backup-filesystem module (started by an older facesearch);
+    BadRequest on a cluster, which that module cannot back up (Weaviate 1.35 wants S3, GCS or Azure there)."""
+    if settings.weaviate_nodes > 1:
+        raise BadRequest(
+            f"Backups to a folder work on one Weaviate node, and this cluster has {settings.weaviate_nodes}: Weaviate "
+            "backs up a cluster only to S3, GCS or Azure storage, which facesearch does not configure. Import the "
+            "people and index the library again instead (both read their folders)."
+        )
     if MODULE not in (client.get_meta().get("modules") or {}):
         raise NotReady(
             f"Weaviate at {settings.weaviate_url} runs without its {MODULE} module: stop and start the stack "

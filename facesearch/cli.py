@@ -7,8 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from facesearch.errors import FaceSearchError
-from facesearch.settings import get_settings
+from facesearch.errors import FaceSearchError, NotReady
+from facesearch.settings import Settings, get_settings
 from facesearch.stack import StackError
 
 
@@ -34,10 +34,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings = get_settings()
     client = store.connect(settings)
     try:
-        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
+        replication = store.Replication.of(settings)
+        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings), replication)
         models = FaceModels.load(settings, embed=False)
         result = search_photo(
-            models, collection, args.photo.read_bytes(), limit=args.limit,
+            models, replication.reading(collection), args.photo.read_bytes(), limit=args.limit,
             threshold=settings.threshold, margin=settings.margin, rule=settings.rule,
         )
     finally:
@@ -151,17 +152,34 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_stack(args: argparse.Namespace) -> int:
     """Start, stop or show the local stack."""
-    from facesearch.stack import LocalStack, status_lines
+    from facesearch.stack import LocalStack, node_lines, status_lines
 
-    stack = LocalStack(get_settings())
+    settings = get_settings()
+    stack = LocalStack(settings)
     if args.action == "start":
+        if settings.weaviate_nodes > 1:
+            print(f"Weaviate: a cluster of {settings.weaviate_nodes} nodes on this machine")
+            print("\n".join(f"  {line}" for line in node_lines(settings)))
         stack.start()
     elif args.action == "stop":
         if not stack.stop():
             print("Nothing was running.")
     else:
-        print("\n".join(status_lines(stack.status(), stack.state)))
+        rows = stack.status()
+        print("\n".join(status_lines(rows, stack.state)))
+        if rows:
+            print("\n".join(cluster_lines(settings)))
     return 0
+
+
+def cluster_lines(settings: Settings) -> list[str]:
+    """The Weaviate nodes, each in the cluster or not with its objects; or why that is not known."""
+    from facesearch import cluster
+
+    try:
+        return cluster.status_lines(cluster.status(settings))
+    except NotReady as e:
+        return [f"Weaviate nodes: unknown. {e}"]
 
 
 def parser() -> argparse.ArgumentParser:

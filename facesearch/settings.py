@@ -3,6 +3,7 @@ current folder); `.env.example` lists them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 """The project's folder (where start.sh lives)."""
+
+
+@dataclass(frozen=True)
+class WeaviateEndpoint:
+    """Where one Weaviate node answers: HTTP (REST) and gRPC host and port; `secure`: https and TLS."""
+
+    host: str
+    port: int
+    grpc_host: str
+    grpc_port: int
+    secure: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.secure else 'http'}://{self.host}:{self.port}"
 
 
 class Settings(BaseSettings):
@@ -25,6 +41,15 @@ class Settings(BaseSettings):
     weaviate_grpc_port: int = 50051
     weaviate_cluster_port: int = Field(
         default=7946, description="First of five ports kept for Weaviate: gossip, data, Raft, Raft RPC, one spare."
+    )
+    weaviate_grpc_host: str | None = Field(default=None, description="Weaviate's gRPC host; defaults to weaviate_host.")
+    weaviate_secure: bool = Field(default=False, description="https and TLS gRPC, for a Weaviate elsewhere.")
+    weaviate_nodes: int = Field(
+        default=1, ge=1, le=9, description="Weaviate nodes in the cluster: how many local mode starts, joined in one."
+    )
+    weaviate_hosts: list[str] = Field(
+        default=[], description="Hosts of the cluster's nodes, all on weaviate_port and weaviate_grpc_port, that "
+        "clients fall back to in turn; unset: local mode's nodes (node k on weaviate_port + k - 1).",
     )
     vectorizer_host: str = "127.0.0.1"
     vectorizer_port: int = 8090
@@ -56,7 +81,17 @@ class Settings(BaseSettings):
         default=None, description="Where Weaviate writes backups (local mode); default <state_dir>/backups."
     )
 
-    # Weaviate collections.
+    # Weaviate collections. Replication and shards apply when a collection is created.
+    replication_factor: int | None = Field(
+        default=None, ge=1, description="Copies of every object, on as many nodes; default min(weaviate_nodes, 3)."
+    )
+    shards: int = Field(default=1, ge=1, description="Shards per collection (Weaviate's desiredCount).")
+    write_consistency: Literal["ONE", "QUORUM", "ALL"] = Field(
+        default="QUORUM", description="Replicas that must acknowledge a write (import, index, tag, remove)."
+    )
+    read_consistency: Literal["ONE", "QUORUM", "ALL"] = Field(
+        default="QUORUM", description="Replicas that must agree on a search's or a find's answers."
+    )
     collection: str = "FaceRecognition"
     library_collection: str = Field(default="LibraryFace", description="One object per face of a library photo.")
     library_photo_collection: str = Field(
@@ -125,9 +160,38 @@ class Settings(BaseSettings):
                 setattr(self, name, getattr(chosen, name) if getattr(chosen, name) is not None else getattr(DEFAULT_DECISION, name))
         return self
 
+    @model_validator(mode="after")
+    def _replication(self) -> Settings:
+        if self.replication_factor is None:
+            self.replication_factor = min(self.weaviate_nodes, 3)
+        if self.replication_factor > self.weaviate_nodes:
+            raise ValueError(
+                f"FACESEARCH_REPLICATION_FACTOR is {self.replication_factor} but the cluster has "
+                f"{self.weaviate_nodes} node(s) (FACESEARCH_WEAVIATE_NODES); a node holds one copy at most."
+            )
+        return self
+
     @property
     def weaviate_url(self) -> str:
-        return f"http://{self.weaviate_host}:{self.weaviate_port}"
+        return self.weaviate_endpoints[0].url
+
+    @property
+    def weaviate_endpoints(self) -> list[WeaviateEndpoint]:
+        """Every node clients may use, first choice first: `weaviate_hosts` on the configured ports, else local
+        mode's nodes, node k (from 1) on HTTP weaviate_port + k - 1 and gRPC weaviate_grpc_port + k - 1."""
+        grpc_host = self.weaviate_grpc_host or self.weaviate_host
+        if len(self.weaviate_hosts) == 1:
+            host = self.weaviate_hosts[0]
+            return [WeaviateEndpoint(host, self.weaviate_port, self.weaviate_grpc_host or host, self.weaviate_grpc_port,
+                                     self.weaviate_secure)]
+        if self.weaviate_hosts:
+            return [WeaviateEndpoint(h, self.weaviate_port, h, self.weaviate_grpc_port, self.weaviate_secure)
+                    for h in self.weaviate_hosts]
+        return [
+            WeaviateEndpoint(self.weaviate_host, self.weaviate_port + k, grpc_host, self.weaviate_grpc_port + k,
+                             self.weaviate_secure)
+            for k in range(self.weaviate_nodes)
+        ]
 
     @property
     def vectorizer_url(self) -> str:

@@ -25,13 +25,27 @@ import httpx
 import psutil
 
 from facesearch import WEAVIATE_VERSION
+from facesearch.cluster import hostname as cluster_hostname
 from facesearch.launch import end
 from facesearch.settings import ROOT, Settings
 from facesearch.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError
 
 
 SERVICES = ("vectorizer", "weaviate", "api")
-"""In start order: Weaviate's module waits for the vectorizer at start-up, the API needs both."""
+"""In start order: Weaviate's module waits for the vectorizer at start-up, the API needs both. A cluster
+has more Weaviate nodes after the first: see `services_of`."""
+CLUSTER_PORTS = 5
+"""Ports kept per Weaviate node from FACESEARCH_WEAVIATE_CLUSTER_PORT on: gossip, data, Raft, Raft RPC, one spare."""
+
+
+def node_name(k: int) -> str:
+    """Weaviate node k's (from 1) name in the cluster and its supervisor program: weaviate, weaviate2, ..."""
+    return "weaviate" if k == 1 else f"weaviate{k}"
+
+
+def services_of(settings: Settings) -> tuple[str, ...]:
+    """The supervisor's programs in start order: the vectorizer, every Weaviate node, the API."""
+    return ("vectorizer", *(node_name(k) for k in range(1, settings.weaviate_nodes + 1)), "api")
 LEGACY_MARKERS = {"vectorizer": "facesearch.vectorizer.app", "weaviate": "weaviate", "api": "facesearch.api.app"}
 """What the command line of a service started by an older facesearch (with `run/<service>.pid`) contains."""
 
@@ -88,11 +102,13 @@ def ensure_weaviate_key(settings: Settings) -> str:
     return key
 
 
-def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, str]:
-    """Weaviate's own configuration for a single local node with our face vectorizer: API key only,
-    backups to `settings.backups_path` through its backup-filesystem module."""
-    base = settings.weaviate_cluster_port
-    return {
+def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> dict[str, str]:
+    """Weaviate's own configuration for local node k (from 1) of `settings.weaviate_nodes` with our face
+    vectorizer: API key only, backups to `settings.backups_path` through its backup-filesystem module,
+    the cluster's ports (see `weaviate_ports`)."""
+    n = settings.weaviate_nodes
+    gossip, data, raft, raft_rpc = cluster_ports(settings, k)
+    env = {
         "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false",
         "AUTHENTICATION_APIKEY_ENABLED": "true",
         "AUTHENTICATION_APIKEY_ALLOWED_KEYS": api_key,
@@ -104,8 +120,8 @@ def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, 
         "DEFAULT_VECTORIZER_MODULE": "none",
         "QUERY_DEFAULTS_LIMIT": "25",
         "DISABLE_TELEMETRY": "true",
-        "GRPC_PORT": str(settings.weaviate_grpc_port),
-        "CLUSTER_HOSTNAME": "facesearch",
+        "GRPC_PORT": str(settings.weaviate_grpc_port + k - 1),
+        "CLUSTER_HOSTNAME": cluster_hostname(k),
         # Loopback, so Raft never binds to a host address it cannot parse (an unbracketed IPv6), and gossip,
         # Raft and Raft RPC listen on loopback only. (gRPC and the cluster data port always listen on every
         # address: Weaviate 1.35 has no setting for theirs; the data port needs this password.)
@@ -113,29 +129,42 @@ def weaviate_env(settings: Settings, data_dir: Path, api_key: str) -> dict[str, 
         "CLUSTER_BIND_ADDR": "127.0.0.1",
         "CLUSTER_BASIC_AUTH_USERNAME": "facesearch",
         "CLUSTER_BASIC_AUTH_PASSWORD": api_key,
+        # Every node on one host: each has its own ports, and finds the others' Raft ports in RAFT_JOIN.
         "CLUSTER_IN_LOCALHOST": "true",
-        "CLUSTER_GOSSIP_BIND_PORT": str(base),
-        "CLUSTER_DATA_BIND_PORT": str(base + 1),
-        "RAFT_PORT": str(base + 2),
-        "RAFT_INTERNAL_RPC_PORT": str(base + 3),  # with CLUSTER_IN_LOCALHOST Weaviate dials Raft port + 1
-        "RAFT_JOIN": f"facesearch:{base + 2}",
-        "RAFT_BOOTSTRAP_EXPECT": "1",
+        "CLUSTER_GOSSIP_BIND_PORT": str(gossip),
+        "CLUSTER_DATA_BIND_PORT": str(data),
+        "RAFT_PORT": str(raft),
+        "RAFT_INTERNAL_RPC_PORT": str(raft_rpc),  # with CLUSTER_IN_LOCALHOST Weaviate dials Raft port + 1
+        "RAFT_JOIN": ",".join(f"{cluster_hostname(j)}:{cluster_ports(settings, j)[2]}" for j in range(1, n + 1)),
+        "RAFT_BOOTSTRAP_EXPECT": str(n),
         # Weaviate always serves Go's profiler, on every address (port 6060 unless this is set); a port
         # that cannot be listened on leaves it off (Weaviate ignores that error).
         "GO_PROFILING_PORT": "-1",
     }
+    if n > 1:
+        # Every node, itself included (a join succeeds when one answers): a node started again after the others
+        # finds them, whichever it is.
+        env["CLUSTER_JOIN"] = ",".join(f"127.0.0.1:{cluster_ports(settings, j)[0]}" for j in range(1, n + 1))
+    return env
 
 
-def weaviate_ports(settings: Settings) -> tuple[Port, ...]:
-    """The ports Weaviate listens on: HTTP, gRPC and four of the five cluster ports (the fifth stays unused)."""
-    base, cluster = settings.weaviate_cluster_port, "FACESEARCH_WEAVIATE_CLUSTER_PORT"
+def cluster_ports(settings: Settings, k: int) -> tuple[int, int, int, int]:
+    """Node k's (from 1) gossip, data, Raft and Raft RPC ports: FACESEARCH_WEAVIATE_CLUSTER_PORT + 5(k - 1) + 0..3."""
+    base = settings.weaviate_cluster_port + CLUSTER_PORTS * (k - 1)
+    return base, base + 1, base + 2, base + 3
+
+
+def weaviate_ports(settings: Settings, k: int = 1) -> tuple[Port, ...]:
+    """The ports node k (from 1) listens on: HTTP, gRPC and four of its five cluster ports (the fifth stays unused)."""
+    gossip, data, raft, raft_rpc = cluster_ports(settings, k)
+    cluster, node = "FACESEARCH_WEAVIATE_CLUSTER_PORT", f"Weaviate node {k}'s" if settings.weaviate_nodes > 1 else "Weaviate's"
     return (
-        Port(settings.weaviate_port, "Weaviate's HTTP API", "FACESEARCH_WEAVIATE_PORT"),
-        Port(settings.weaviate_grpc_port, "Weaviate's gRPC API", "FACESEARCH_WEAVIATE_GRPC_PORT"),
-        Port(base, "Weaviate's cluster gossip", cluster, udp=True),
-        Port(base + 1, "Weaviate's cluster data", cluster),
-        Port(base + 2, "Weaviate's Raft", cluster),
-        Port(base + 3, "Weaviate's Raft RPC", cluster),
+        Port(settings.weaviate_port + k - 1, f"{node} HTTP API", "FACESEARCH_WEAVIATE_PORT"),
+        Port(settings.weaviate_grpc_port + k - 1, f"{node} gRPC API", "FACESEARCH_WEAVIATE_GRPC_PORT"),
+        Port(gossip, f"{node} cluster gossip", cluster, udp=True),
+        Port(data, f"{node} cluster data", cluster),
+        Port(raft, f"{node} Raft", cluster),
+        Port(raft_rpc, f"{node} Raft RPC", cluster),
     )
 
 
@@ -147,7 +176,8 @@ class LocalStack:
         self.state = settings.state_dir
         for sub in ("data", "logs", "run"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
-        self.supervisor = Supervisor(self.state, ROOT, SERVICES)
+        self.names = services_of(settings)
+        self.supervisor = Supervisor(self.state, ROOT, self.names)
 
     def services(self) -> list[Service]:
         """The commands, environments, readiness URLs and ports of SERVICES, in that order."""
@@ -163,14 +193,7 @@ class LocalStack:
                 f"{s.vectorizer_url}/.well-known/ready",
                 (Port(s.vectorizer_port, "the face vectorizer", "FACESEARCH_VECTORIZER_PORT"),),
             ),
-            Service(
-                "weaviate",
-                [str(self.weaviate_bin()), "--host", s.weaviate_host, "--port", str(s.weaviate_port), "--scheme", "http",
-                 "--read-timeout=600s", "--write-timeout=600s"],
-                weaviate_env(s, self.state / "data" / "weaviate", ensure_weaviate_key(s)),
-                f"{s.weaviate_url}/v1/.well-known/ready",
-                weaviate_ports(s),
-            ),
+            *self.weaviate_nodes(),
             Service(
                 "api",
                 uvicorn + ["facesearch.api.app:create_app", "--host", s.api_host, "--port", str(s.api_port)],
@@ -179,6 +202,22 @@ class LocalStack:
                 (Port(s.api_port, "the search API", "FACESEARCH_API_PORT"),),
             ),
         ]
+
+    def weaviate_nodes(self) -> list[Service]:
+        """Every Weaviate node: node k (from 1) has the program `node_name(k)` and the data folder data/<that name>."""
+        s, key, binary = self.settings, ensure_weaviate_key(self.settings), str(self.weaviate_bin())
+        nodes = []
+        for k, endpoint in enumerate(s.weaviate_endpoints, start=1):
+            name = node_name(k)
+            nodes.append(Service(
+                name,
+                [binary, "--host", endpoint.host, "--port", str(endpoint.port), "--scheme", "http",
+                 "--read-timeout=600s", "--write-timeout=600s"],
+                weaviate_env(s, k, self.state / "data" / name, key),
+                f"{endpoint.url}/v1/.well-known/ready",
+                weaviate_ports(s, k),
+            ))
+        return nodes
 
     def weaviate_bin(self) -> Path:
         path = self.settings.weaviate_bin or default_weaviate_bin()
@@ -191,6 +230,7 @@ class LocalStack:
 
         A start that fails leaves nothing running if it started the supervisor itself.
         """
+        self.check_node_count()
         services = self.services()
         launching = not self.supervisor.answers()
         if launching:
@@ -200,8 +240,8 @@ class LocalStack:
         try:
             if launching:
                 self.supervisor.launch()
-            for service in services:
-                self.bring_up(service, service in fresh, log)
+            for stage in stages(services):
+                self.bring_up(stage, [s for s in stage if s in fresh], log)
         except (StackError, SupervisorError) as e:
             if launching:
                 self.stop(log=lambda _: None)
@@ -209,17 +249,37 @@ class LocalStack:
                 raise StackError(str(e)) from e
             raise
 
-    def bring_up(self, service: Service, fresh: bool, log) -> None:  # noqa: ANN001
-        """Start `service` unless the supervisor already runs it (`fresh` False), then wait until it is ready."""
-        if not fresh and answers(service.ready_url):
-            log(f"{service.name}: already running")
-            return
-        log(f"{service.name}: starting")
-        if fresh:
-            self.supervisor.write_launch(service.name, service.command, service.env)
-            self.supervisor.start(service.name)
-        self.wait_ready(service)
-        log(f"{service.name}: ready")
+    def check_node_count(self) -> None:
+        """StackError when this state folder holds a cluster of another size than configured; else record the size.
+
+        A node's Raft state names the cluster's members: a folder made for one node cannot become three by a
+        setting (nor three one)."""
+        record, n = self.state / "data" / "weaviate-nodes", self.settings.weaviate_nodes
+        held = int(record.read_text()) if record.exists() else (1 if (self.state / "data" / "weaviate").exists() else None)
+        if held is not None and held != n:
+            raise StackError(
+                f"{self.state} holds a Weaviate of {held} node(s), but FACESEARCH_WEAVIATE_NODES is {n}: use another "
+                f"FACESEARCH_STATE_DIR for {n} node(s) and import the people and index the library there again, "
+                "or set FACESEARCH_WEAVIATE_NODES back."
+            )
+        record.write_text(f"{n}\n")
+
+    def bring_up(self, stage: list[Service], fresh: list[Service], log) -> None:  # noqa: ANN001
+        """Start the services of `stage` that the supervisor does not run (`fresh`) together, then wait until
+        each is ready (the nodes of a cluster become ready only once enough of them have started)."""
+        waiting = []
+        for service in stage:
+            if service not in fresh and answers(service.ready_url):
+                log(f"{service.name}: already running")
+                continue
+            log(f"{service.name}: starting")
+            if service in fresh:
+                self.supervisor.write_launch(service.name, service.command, service.env)
+                self.supervisor.start(service.name)
+            waiting.append(service)
+        for service in waiting:
+            self.wait_ready(service)
+            log(f"{service.name}: ready")
 
     def restart(self, names: Iterable[str], log=print) -> None:  # noqa: ANN001 - any print-like callable
         """Stop these services (if they run) and start them with this stack's settings, in start order.
@@ -266,7 +326,7 @@ class LocalStack:
         False when nothing was running."""
         stopped = False
         if self.supervisor.answers():
-            stopped = self.stop_services(SERVICES, log)
+            stopped = self.stop_services(self.names, log)
             self.supervisor.shutdown()
         return self.clear_stale(log) or stopped
 
@@ -274,7 +334,7 @@ class LocalStack:
         """Stop these services (in reverse start order) and keep them stopped; the supervisor stays.
         False when none of them was running."""
         stopped = False
-        for name in (n for n in reversed(SERVICES) if n in set(names)):
+        for name in (n for n in reversed(self.names) if n in set(names)):
             if self.supervisor.stop(name):
                 log(f"{name}: stopped")
                 stopped = True
@@ -327,6 +387,17 @@ class LocalStack:
         path = self.state / "logs" / f"{name}.log"
         text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
         return f"--- last lines of {path} ---\n" + "\n".join(text)
+
+
+def stages(services: list[Service]) -> list[list[Service]]:
+    """The services in start order, the Weaviate nodes as one stage: the vectorizer, every node, the API."""
+    grouped: list[list[Service]] = []
+    for service in services:
+        if grouped and service.name.startswith("weaviate") and grouped[-1][0].name.startswith("weaviate"):
+            grouped[-1].append(service)
+        else:
+            grouped.append([service])
+    return grouped
 
 
 def check_ports(services: Iterable[Service]) -> None:
@@ -420,6 +491,8 @@ def _is_free(port: int) -> bool:
 
 def free_port_block(n: int) -> int:
     """The first of `n` consecutive free ports."""
+    if n == 1:
+        return free_port()
     for _ in range(100):
         base = free_port()
         if base + n < 65536 and all(_is_free(base + i) for i in range(n)):
@@ -429,10 +502,11 @@ def free_port_block(n: int) -> int:
 
 def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) -> Settings:
     """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders."""
+    n = int(overrides.get("weaviate_nodes", 1))  # type: ignore[call-overload]
     values: dict[str, object] = {
-        "weaviate_port": free_port(),
-        "weaviate_grpc_port": free_port(),
-        "weaviate_cluster_port": free_port_block(5),
+        "weaviate_port": free_port_block(n),
+        "weaviate_grpc_port": free_port_block(n),
+        "weaviate_cluster_port": free_port_block(CLUSTER_PORTS * n),
         "vectorizer_port": free_port(),
         "api_port": free_port(),
         "state_dir": state_dir,
@@ -440,6 +514,20 @@ def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) ->
         "startup_timeout_s": 180,
     }
     return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]
+
+
+def node_lines(settings: Settings) -> list[str]:
+    """Each local Weaviate node: its program and cluster name, ports (and the settings that move them), data folder."""
+    lines = []
+    for k, endpoint in enumerate(settings.weaviate_endpoints, start=1):
+        gossip, data, raft, raft_rpc = cluster_ports(settings, k)
+        lines.append(
+            f"{node_name(k)} (node {cluster_hostname(k)}): HTTP {endpoint.port}, gRPC {endpoint.grpc_port}, gossip "
+            f"{gossip}, data {data}, Raft {raft}, Raft RPC {raft_rpc}; files in {settings.state_dir / 'data' / node_name(k)}"
+        )
+    lines.append("(HTTP from FACESEARCH_WEAVIATE_PORT, gRPC from FACESEARCH_WEAVIATE_GRPC_PORT, the rest from "
+                 f"FACESEARCH_WEAVIATE_CLUSTER_PORT, {CLUSTER_PORTS} per node)")
+    return lines
 
 
 def status_lines(rows: list[ProgramStatus], state: Path) -> list[str]:

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 
 import httpx
 import weaviate
-from weaviate.classes.config import Configure, DataType, Property, Tokenization, VectorDistances
+from weaviate.classes.config import (
+    ConsistencyLevel,
+    Configure,
+    DataType,
+    Property,
+    ReplicationDeletionStrategy,
+    Tokenization,
+    VectorDistances,
+)
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections import Collection
 from weaviate.classes.init import Auth
@@ -32,7 +40,7 @@ from weaviate.exceptions import (
 )
 
 from facesearch.errors import NotReady, WrongSpace
-from facesearch.settings import Settings
+from facesearch.settings import Settings, WeaviateEndpoint
 
 NAMESPACE = uuid.UUID("5b7c1f0e-3d2a-4c1e-9a55-6f1d2a9e8b10")
 """Object ids are uuid5(NAMESPACE, "<person_id>/<filename>"), so a re-import updates, never duplicates."""
@@ -193,19 +201,45 @@ def weaviate_key(settings: Settings) -> str | None:
 
 
 def connect(settings: Settings) -> weaviate.WeaviateClient:
-    """A connected client, or NotReady with a sentence saying where Weaviate was expected."""
+    """A client connected to the first of the cluster's nodes that answers (`settings.weaviate_endpoints`, in
+    order), or NotReady with a sentence saying where Weaviate was expected."""
+    return connect_node(settings)[0]
+
+
+def connect_node(settings: Settings) -> tuple[weaviate.WeaviateClient, WeaviateEndpoint]:
+    """`connect`, and the node it connected to."""
     key = weaviate_key(settings)
+    endpoints = settings.weaviate_endpoints
+    for endpoint in endpoints:
+        if len(endpoints) > 1 and not ready(endpoint):
+            continue
+        try:
+            return connect_to(endpoint, key), endpoint
+        except AuthenticationFailedError as e:
+            raise NotReady(
+                f"Weaviate at {endpoint.url} refused the API key; set FACESEARCH_WEAVIATE_API_KEY to its key."
+            ) from e
+        except (WeaviateBaseError, httpx.HTTPError):  # the node went away between the check and the connection
+            continue
+    where = endpoints[0].url if len(endpoints) == 1 else f"any of {', '.join(e.url for e in endpoints)}"
+    raise NotReady(f"Weaviate is not reachable at {where}.")
+
+
+def connect_to(endpoint: WeaviateEndpoint, key: str | None) -> weaviate.WeaviateClient:
+    """A client of one Weaviate node (TLS for HTTP and gRPC when `endpoint.secure`)."""
+    return weaviate.connect_to_custom(
+        http_host=endpoint.host, http_port=endpoint.port, http_secure=endpoint.secure,
+        grpc_host=endpoint.grpc_host, grpc_port=endpoint.grpc_port, grpc_secure=endpoint.secure,
+        auth_credentials=Auth.api_key(key) if key else None,
+    )
+
+
+def ready(endpoint: WeaviateEndpoint, timeout_s: float = 1.0) -> bool:
+    """Whether the node says it is ready (up, and in a cluster with a Raft leader) within `timeout_s` seconds."""
     try:
-        return weaviate.connect_to_local(
-            host=settings.weaviate_host, port=settings.weaviate_port, grpc_port=settings.weaviate_grpc_port,
-            auth_credentials=Auth.api_key(key) if key else None,
-        )
-    except AuthenticationFailedError as e:
-        raise NotReady(
-            f"Weaviate at {settings.weaviate_url} refused the API key; set FACESEARCH_WEAVIATE_API_KEY to its key."
-        ) from e
-    except WeaviateBaseError as e:
-        raise NotReady(f"Weaviate is not reachable at {settings.weaviate_url}.") from e
+        return httpx.get(f"{endpoint.url}/v1/.well-known/ready", timeout=timeout_s).is_success
+    except httpx.HTTPError:
+        return False
 
 
 def unreachable(error: WeaviateBaseError) -> bool:
@@ -310,14 +344,52 @@ def check_space(client: weaviate.WeaviateClient, name: str, space: str) -> None:
         )
 
 
-def face_collection(client: weaviate.WeaviateClient, name: str, space: str, properties: list[Property]) -> Collection:
+@dataclass(frozen=True)
+class Replication:
+    """How a collection is spread over the cluster (set when it is created) and how many of an object's
+    copies must answer: `write` for imports, indexing, tags and removals, `read` for searches and finds."""
+
+    factor: int = 1
+    shards: int = 1
+    write: str = "QUORUM"
+    read: str = "QUORUM"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Replication:
+        return cls(settings.replication_factor or 1, settings.shards, settings.write_consistency, settings.read_consistency)
+
+    def create_options(self) -> dict[str, object]:
+        """`collections.create` arguments: the factor, with asynchronous replication (a node that was down
+        catches up by itself) and the newest of a change and a removal winning; the shards."""
+        return {
+            "replication_config": Configure.replication(
+                factor=self.factor,
+                async_enabled=self.factor > 1,
+                deletion_strategy=ReplicationDeletionStrategy.TIME_BASED_RESOLUTION,
+            ),
+            "sharding_config": Configure.sharding(desired_count=self.shards),
+        }
+
+    def writing(self, collection: Collection) -> Collection:
+        return collection.with_consistency_level(ConsistencyLevel[self.write])
+
+    def reading(self, collection: Collection) -> Collection:
+        return collection.with_consistency_level(ConsistencyLevel[self.read])
+
+
+def face_collection(
+    client: weaviate.WeaviateClient, name: str, space: str, properties: list[Property],
+    replication: Replication = Replication(),
+) -> Collection:
     """A collection of faces vectorized by the face vectorizer (cosine HNSW), created on first use recording
-    `space`; WrongSpace when it holds vectors of another space (see `check_space`)."""
+    `space` (spread as `replication` says); WrongSpace when it holds vectors of another space (see
+    `check_space`). The handle writes, and reads, at `replication.write`'s consistency level."""
     check_space(client, name, space)
     if not client.collections.exists(name):
         client.collections.create(
             name,
             description=SpaceRecord(space).describe(),
+            **replication.create_options(),
             vector_config=Configure.Vectors.img2vec_neural(
                 image_fields=["image"],
                 # ef 64: at 1M faces recall@1 0.998 in 7.7 ms p50, where Weaviate's dynamic ef (100 for
@@ -326,10 +398,12 @@ def face_collection(client: weaviate.WeaviateClient, name: str, space: str, prop
             ),
             properties=properties,
         )
-    return client.collections.get(name)
+    return replication.writing(client.collections.get(name))
 
 
-def ensure_collection(client: weaviate.WeaviateClient, name: str, space: str) -> Collection:
+def ensure_collection(
+    client: weaviate.WeaviateClient, name: str, space: str, replication: Replication = Replication()
+) -> Collection:
     """The people's faces, created on first use; WrongSpace when they are of another space than `space`
     (`vector_space(settings)`)."""
     return face_collection(client, name, space, [
@@ -339,7 +413,7 @@ def ensure_collection(client: weaviate.WeaviateClient, name: str, space: str) ->
         Property(name="person_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
         Property(name="sha256", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
         Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
-    ])
+    ], replication)
 
 
 def _stored(obj) -> StoredFace:  # noqa: ANN001 - a weaviate Object

@@ -11,13 +11,13 @@ from fastapi import Depends, Request
 from weaviate.collections import Collection
 from weaviate.exceptions import WeaviateBaseError
 
-from facesearch import store
+from facesearch import cluster, store
 from facesearch.api.library_jobs import LibraryJobs
 from facesearch.errors import Busy, NotReady
 from facesearch.face import FaceModels
-from facesearch.library.records import Library, ensure_people_and_library
+from facesearch.library.records import Library, ensure_people_and_library, handles
 from facesearch.library.tag import Tagger
-from facesearch.settings import Settings
+from facesearch.settings import Settings, WeaviateEndpoint
 
 
 class Backend:
@@ -27,20 +27,30 @@ class Backend:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.replication = store.Replication.of(settings)
         self.models = FaceModels.load(settings, embed=False)
         self.write_lock = threading.Lock()
         self.jobs = LibraryJobs(settings, self.models)
         self._client: weaviate.WeaviateClient | None = None
+        self._node: WeaviateEndpoint | None = None
         self._collections: tuple[Collection, Library] | None = None
         self._connect_lock = threading.Lock()
 
     def _connected(self) -> tuple[Collection, Library]:
         """The collections, made sure of (and their vector space checked) once per connection; until that
-        succeeds (a WrongSpace until the faces are reindexed), every request tries again."""
+        succeeds (a WrongSpace until the faces are reindexed), every request tries again. In a cluster, a
+        node that is no longer ready is left, before the request uses it, for the next that is, with the
+        collections as they were made sure of."""
         with self._connect_lock:
+            if self._node is not None and len(self.settings.weaviate_endpoints) > 1 and not store.ready(self._node):
+                ensured = self._collections is not None
+                self.close()
+                if ensured:
+                    self._client, self._node = store.connect_node(self.settings)
+                    self._collections = handles(self._client, self.settings)
             if self._collections is None:
                 if self._client is None:
-                    self._client = store.connect(self.settings)
+                    self._client, self._node = store.connect_node(self.settings)
                 self._collections = self._ensure(self._client)
             return self._collections
 
@@ -58,6 +68,11 @@ class Backend:
     def library(self) -> Library:
         return self._connected()[1]
 
+    def cluster(self) -> cluster.Health:
+        """The Weaviate nodes as the node this API uses sees them."""
+        self._connected()
+        return cluster.health(self._client, self.settings, count=False)
+
     def tagger(self) -> Tagger:
         return Tagger(self.collection(), self.settings.threshold, self.settings.margin, self.settings.rule)
 
@@ -74,7 +89,7 @@ class Backend:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-            self._client = None
+            self._client, self._node = None, None
             self._collections = None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -212,3 +213,13 @@ class LibraryPhotoOut(BaseModel):
     height: int
     image_url: str
     faces: list[LibraryFaceOut]
+
+
+class ReadyOut(BaseModel):
+    """GET /api/ready: "ready", or "degraded" when fewer than `weaviate_nodes` Weaviate nodes are in the cluster
+    (`nodes_out`: those the cluster lists but not as healthy)."""
+
+    status: Literal["ready", "degraded"]
+    weaviate_nodes: int
+    nodes_in: list[str]
+    nodes_out: list[str]

@@ -96,7 +96,8 @@ def sync(settings: Settings, images_dir: Path) -> ImportReport:
     people = scan_images(images_dir)
     client = store.connect(settings)
     try:
-        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
+        space, replication = store.vector_space(settings), store.Replication.of(settings)
+        collection = store.ensure_collection(client, settings.collection, space, replication)
         with progress_reporter() as on_photo:
             return import_people(
                 collection, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo

@@ -109,10 +109,11 @@ def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namesp
         report = index(s, folder, out=sys.stderr)
         if not report.photos:
             raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
+        reading = store.Replication.of(settings)
         if args.person:
-            matches = find_by_person(s.people, s.library, args.person, query)
+            matches = find_by_person(reading.reading(s.people), s.library.reading(reading), args.person, query)
         else:
-            found = find_by_photo(s.models, s.library, photo, query, args.face)
+            found = find_by_photo(s.models, s.library.reading(reading), photo, query, args.face)
             if found.note:
                 print(f"note: {found.note}", file=sys.stderr)
             matches = found.matches

@@ -49,6 +49,10 @@ class Library:
     faces: Collection
     photos: Collection
 
+    def reading(self, replication: store.Replication) -> Library:
+        """The same collections, read at `replication.read`'s consistency level (searches and finds)."""
+        return Library(replication.reading(self.faces), replication.reading(self.photos))
+
 
 @dataclass(frozen=True)
 class StoredPhoto:
@@ -100,12 +104,23 @@ def ensure_people_and_library(client: weaviate.WeaviateClient, settings: Setting
     """The people's faces and the library, created on first use; WrongSpace when either holds vectors of
     another space than the one the face vectorizer makes now (asked once, `store.vector_space`)."""
     space = store.vector_space(settings)
-    return store.ensure_collection(client, settings.collection, space), ensure_library(client, settings, space)
+    replication = store.Replication.of(settings)
+    return store.ensure_collection(client, settings.collection, space, replication), ensure_library(client, settings, space)
+
+
+def handles(client: weaviate.WeaviateClient, settings: Settings) -> tuple[Collection, Library]:
+    """The people's faces and the library, as `ensure_people_and_library` made sure of them before, without
+    asking Weaviate anything (a schema read waits for the cluster's Raft leader, which may be the node just lost)."""
+    replication = store.Replication.of(settings)
+    faces, photos = (replication.writing(client.collections.get(name)) for name in (
+        settings.library_collection, settings.library_photo_collection))
+    return replication.writing(client.collections.get(settings.collection)), Library(faces, photos)
 
 
 def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: str) -> Library:
     """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW);
     WrongSpace when the faces are of another vector space than `space` (`store.vector_space(settings)`)."""
+    replication = store.Replication.of(settings)
     faces = store.face_collection(client, settings.library_collection, space, [
         _text("folder"), _text("path"), _text("photo_id"), _text("person_id"),
         Property(name="image", data_type=DataType.BLOB),
@@ -113,7 +128,7 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
         Property(name="face_width", data_type=DataType.INT, description="px"),
         Property(name="photo_width", data_type=DataType.INT, description="px"),
         Property(name="photo_height", data_type=DataType.INT, description="px"),
-    ])
+    ], replication)
     if not client.collections.exists(settings.library_photo_collection):
         client.collections.create(
             settings.library_photo_collection,
@@ -126,8 +141,9 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
                 Property(name="faces", data_type=DataType.INT),
                 Property(name="indexed_at", data_type=DataType.DATE),
             ],
+            **replication.create_options(),
         )
-    return Library(faces, client.collections.get(settings.library_photo_collection))
+    return Library(faces, replication.writing(client.collections.get(settings.library_photo_collection)))
 
 
 def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object

@@ -4,6 +4,7 @@ import httpx
 from fastapi import APIRouter
 
 from facesearch.api.backend import BackendDep
+from facesearch.api.schemas import ReadyOut
 from facesearch.errors import NotReady
 
 router = APIRouter(prefix="/api", tags=["health"])
@@ -16,15 +17,22 @@ def health() -> dict[str, str]:
 
 
 @router.get("/ready")
-def ready(backend: BackendDep) -> dict[str, str]:
-    """Weaviate and the face vectorizer answer."""
+def ready(backend: BackendDep) -> ReadyOut:
+    """Weaviate and the face vectorizer answer: "ready", or "degraded" when a Weaviate node is out of the
+    cluster but the rest still serve (503 when no node answers)."""
     backend.collection()
     url = f"{backend.settings.vectorizer_url}/.well-known/ready"
     try:
         httpx.get(url, timeout=2).raise_for_status()
     except httpx.HTTPError as e:
         raise NotReady(f"The face vectorizer is not ready at {backend.settings.vectorizer_url}.") from e
-    return {"status": "ready"}
+    state = backend.cluster()
+    return ReadyOut(
+        status="degraded" if state.degraded else "ready",
+        weaviate_nodes=state.expected,
+        nodes_in=[n.name for n in state.nodes if n.in_cluster],
+        nodes_out=state.down,
+    )
 
 
 @router.get("/config")

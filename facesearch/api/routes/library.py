@@ -105,7 +105,7 @@ def find_by_photo(
     data = read_upload(photo, s.max_upload_mb)
     t = s.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
-    found = finder.find_by_photo(backend.models, library, data, query, face)
+    found = finder.find_by_photo(backend.models, library.reading(backend.replication), data, query, face)
     people = store.names_of(collection, (m.face.person_id for m in found.matches))
     return FindOut(
         width=found.width, height=found.height, query=found.query, note=found.note, threshold=t,
@@ -129,7 +129,8 @@ def find_by_person(
     s = backend.settings
     t = s.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
-    matches = finder.find_by_person(collection, library, person, query)
+    reading = backend.replication
+    matches = finder.find_by_person(reading.reading(collection), library.reading(reading), person, query)
     people = store.names_of(collection, [person, *(m.face.person_id for m in matches)])
     return PersonFindOut(
         person=PersonRefOut(id=person, name=people.get(person, person)), threshold=t,
