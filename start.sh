@@ -20,11 +20,14 @@ page_key() {
 if docker_engine && [[ "${FACESEARCH_MODE:-}" != local ]]; then
   say "Docker engine found: starting with docker compose"
   ensure_env_weaviate_key
-  docker compose up -d --build --wait --wait-timeout 600
-  docker compose exec -T app python -m facesearch import
-  docker compose exec -T app python -m facesearch library index
+  compose=(docker compose)
+  # FACESEARCH_WEAVIATE_NODES=3 (from the environment; .env is read by compose only): a three-node Weaviate cluster.
+  [[ "${FACESEARCH_WEAVIATE_NODES:-1}" != 3 ]] || compose+=(-f docker-compose.yml -f docker-compose.cluster.yml)
+  "${compose[@]}" up -d --build --wait --wait-timeout 600
+  "${compose[@]}" exec -T app python -m facesearch import
+  "${compose[@]}" exec -T app python -m facesearch library index
   url="http://localhost:${FACESEARCH_API_PORT:-8000}"
-  facesearch=(docker compose exec -T app python -m facesearch)
+  facesearch=("${compose[@]}" exec -T app python -m facesearch)
 else
   say "No Docker engine: starting local processes (state in .facesearch/)"
   ensure_python

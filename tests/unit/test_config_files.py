@@ -1,9 +1,11 @@
-"""Settings, .env.example and docker-compose.yml agree (compose cannot run here; this is what can be checked)."""
+"""Settings, .env.example and the compose files agree (compose cannot run here; this is what can be checked)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -89,3 +91,196 @@ def test_release_fallback_refuses_an_architecture_without_a_release() -> None:
         ["bash", "-c", "source scripts/lib.sh && weaviate_release_url 1.35.2 riscv64"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 1 and "riscv64" in result.stderr
+
+
+# docker-compose.cluster.yml: Weaviate as a three-node cluster, an override of docker-compose.yml.
+
+CLUSTER_FILES = ("docker-compose.yml", "docker-compose.cluster.yml")
+NODE_DATA = "/var/lib/weaviate"
+
+
+def volume_target(volume: str | dict) -> str:
+    """A service volume's path in the container, from the long syntax or the short `source:target[:mode]` one
+    (whose source may hold `${VAR:-default}`)."""
+    if isinstance(volume, dict):
+        return volume["target"]
+    return re.fullmatch(r".*:(/[^:]*)(?::[a-zA-Z,]+)?", volume).group(1)
+
+
+def merge(base: dict, over: dict) -> dict:
+    """Compose's merge of one service definition over another, for what these files use: mappings merge key by
+    key (environment, depends_on, healthcheck), volumes by their path in the container, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        if key == "volumes":
+            merged[key] = list({volume_target(v): v for v in base.get(key, []) + value}.values())
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve_extends(service: dict, services: dict) -> dict:
+    """`service` with its `extends` applied: the extended service (from `extends.file`, else from `services`,
+    the same file's) with `service` merged over it."""
+    if "extends" not in service:
+        return service
+    ref = service["extends"]
+    ref = ref if isinstance(ref, dict) else {"service": ref}
+    source = yaml.safe_load((ROOT / ref["file"]).read_text())["services"] if "file" in ref else services
+    own = {k: v for k, v in service.items() if k != "extends"}
+    return merge(resolve_extends(source[ref["service"]], source), own)
+
+
+def compose_project(*files: str) -> dict:
+    """Services and volumes as `docker compose -f files[0] -f files[1] ...` sees them: each file's `extends`
+    resolved, then each file merged over the ones before it."""
+    project: dict = {"services": {}, "volumes": {}}
+    for name in files:
+        doc = yaml.safe_load((ROOT / name).read_text())
+        for service_name, service in doc["services"].items():
+            resolved = resolve_extends(service, doc["services"])
+            project["services"][service_name] = merge(project["services"].get(service_name, {}), resolved)
+        project["volumes"].update(doc.get("volumes") or {})
+    return project
+
+
+CLUSTER = compose_project(*CLUSTER_FILES)
+SINGLE = compose_project("docker-compose.yml")["services"]["weaviate"]
+NODES = [name for name in CLUSTER["services"] if re.fullmatch(r"weaviate\d*", name)]
+
+
+def node_env(name: str) -> dict[str, str]:
+    return CLUSTER["services"][name]["environment"]
+
+
+def without_cluster(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if not k.startswith(("CLUSTER_", "RAFT_"))}
+
+
+def test_compose_cluster_has_three_nodes_on_the_pinned_weaviate() -> None:
+    assert NODES == ["weaviate", "weaviate2", "weaviate3"]
+    image = f"cr.weaviate.io/semitechnologies/weaviate:{WEAVIATE_VERSION}"
+    assert [CLUSTER["services"][n]["image"] for n in NODES] == [image] * 3
+    assert SINGLE["image"] == image
+    assert f"WEAVIATE_VERSION={WEAVIATE_VERSION}\n" in (ROOT / "scripts" / "lib.sh").read_text()
+
+
+def test_compose_cluster_nodes_are_the_single_node_but_for_cluster_settings_and_data() -> None:
+    """Modules, API key, inference API, backup folder, command, health check, restart and dependencies on the
+    vectorizer: all as docker-compose.yml's one node has them."""
+    def shared(service: dict) -> dict:
+        return {k: v for k, v in service.items() if k not in {"environment", "volumes", "depends_on"}}
+
+    for name in NODES:
+        node = CLUSTER["services"][name]
+        assert shared(node) == shared(SINGLE), name
+        assert without_cluster(node["environment"]) == without_cluster(SINGLE["environment"]), name
+        backups = {volume_target(v): v for v in node["volumes"]}["/var/lib/weaviate-backups"]
+        assert backups == {volume_target(v): v for v in SINGLE["volumes"]}["/var/lib/weaviate-backups"], name
+        assert {k: v for k, v in node["depends_on"].items() if k in SINGLE["depends_on"]} == SINGLE["depends_on"], name
+
+
+def test_compose_cluster_nodes_have_their_own_names_and_data_volumes() -> None:
+    names = [node_env(n)["CLUSTER_HOSTNAME"] for n in NODES]
+    assert len(set(names)) == len(NODES)
+    data = [{volume_target(v): v for v in CLUSTER["services"][n]["volumes"]}[NODE_DATA].split(":")[0] for n in NODES]
+    assert len(set(data)) == len(NODES)
+    assert set(data) <= set(CLUSTER["volumes"])
+
+
+def test_compose_cluster_raft_expects_and_names_every_node() -> None:
+    names = sorted(node_env(n)["CLUSTER_HOSTNAME"] for n in NODES)
+    for name in NODES:
+        env = node_env(name)
+        assert env["RAFT_BOOTSTRAP_EXPECT"] == str(len(NODES)), name
+        voters = [v.split(":") for v in env["RAFT_JOIN"].split(",")]
+        assert sorted(v[0] for v in voters) == names, name
+        assert all(v[1:] in ([], [env["RAFT_PORT"]]) for v in voters), name
+
+
+def test_compose_cluster_nodes_listen_on_the_same_cluster_ports() -> None:
+    """Each node has its own address in the compose network, so all use one set of ports (as Weaviate expects
+    outside CLUSTER_IN_LOCALHOST)."""
+    ports = ("CLUSTER_GOSSIP_BIND_PORT", "CLUSTER_DATA_BIND_PORT", "RAFT_PORT", "RAFT_INTERNAL_RPC_PORT")
+    assert {tuple(node_env(n)[p] for p in ports) for n in NODES} == {("7100", "7101", "8300", "8301")}
+    assert all(node_env(n).get("CLUSTER_IN_LOCALHOST", "false") == "false" for n in NODES)
+
+
+def test_compose_cluster_nodes_join_every_node_themselves_first() -> None:
+    """Itself first (Weaviate joins only when the first name resolves, and joining itself succeeds, so a node
+    always starts), then the others (so any node, restarted alone, rejoins those that run)."""
+    gossip = node_env(NODES[0])["CLUSTER_GOSSIP_BIND_PORT"]
+    for node in NODES:
+        joins = node_env(node)["CLUSTER_JOIN"].split(",")
+        assert joins[0] == f"{node}:{gossip}" and sorted(joins) == sorted(f"{n}:{gossip}" for n in NODES), node
+
+
+def test_compose_cluster_nodes_wait_for_the_first_to_start_not_to_be_ready() -> None:
+    """No node is ready before the cluster has a Raft leader, which a new cluster elects once every node is up:
+    a node waiting for another's health would wait for ever."""
+    first, *others = NODES
+    assert all(CLUSTER["services"][n]["depends_on"][first]["condition"] == "service_started" for n in others)
+    for name in NODES:
+        waits = CLUSTER["services"][name]["depends_on"]
+        assert {waits[n]["condition"] for n in NODES if n in waits} <= {"service_started"}, name
+
+
+def test_compose_cluster_traffic_between_nodes_needs_the_weaviate_key() -> None:
+    for name in NODES:
+        env = node_env(name)
+        assert env["CLUSTER_BASIC_AUTH_USERNAME"] == env["AUTHENTICATION_APIKEY_USERS"] == "facesearch", name
+        assert env["CLUSTER_BASIC_AUTH_PASSWORD"] == env["AUTHENTICATION_APIKEY_ALLOWED_KEYS"], name
+        assert env["CLUSTER_BASIC_AUTH_PASSWORD"].startswith("${FACESEARCH_WEAVIATE_API_KEY:?"), name
+
+
+def test_compose_cluster_publishes_only_the_app() -> None:
+    assert [n for n, s in CLUSTER["services"].items() if "ports" in s] == ["app"]
+
+
+def test_compose_cluster_app_uses_every_node(monkeypatch) -> None:  # noqa: ANN001
+    app = CLUSTER["services"]["app"]
+    assert all(app["depends_on"][n]["condition"] == "service_healthy" for n in NODES)
+    env = app["environment"]
+    assert {n for n in env if n.startswith("FACESEARCH_")} <= {env_name(f) for f in Settings.model_fields}
+    for name in ("FACESEARCH_WEAVIATE_NODES", "FACESEARCH_WEAVIATE_HOSTS"):
+        monkeypatch.setenv(name, env[name])
+    settings = Settings(_env_file=None)
+    assert settings.weaviate_hosts == NODES
+    assert settings.weaviate_nodes == len(NODES)
+
+
+FAKE_DOCKER = """#!/usr/bin/env bash
+echo "$*" >> "$DOCKER_LOG"
+[[ "$*" != *" ps -q" ]] || echo 5f2c0e
+"""
+
+
+def run_with_fake_docker(tmp_path: Path, script: str, env: dict[str, str]) -> list[str]:
+    """Run a copy of `script` (with scripts/lib.sh, in tmp_path so nothing of the checkout changes) with a
+    `docker` that answers and only records its arguments; returns the arguments of each `docker compose` call."""
+    (tmp_path / "scripts").mkdir()
+    for name in (script, "scripts/lib.sh"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "docker").write_text(FAKE_DOCKER)
+    (tmp_path / "bin" / "docker").chmod(0o755)
+    log = tmp_path / "docker.log"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FACESEARCH_")}
+    base |= {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "DOCKER_LOG": str(log)}
+    base["FACESEARCH_WEAVIATE_API_KEY"] = "k"  # so start.sh makes no key
+    subprocess.run(["bash", str(tmp_path / script)], env=base | env, check=True, capture_output=True, timeout=60)
+    return [line for line in log.read_text().splitlines() if line.startswith("compose")]
+
+
+@pytest.mark.parametrize(("nodes", "files"), [("3", "-f docker-compose.yml -f docker-compose.cluster.yml "), ("1", "")])
+def test_start_sh_runs_compose_with_the_cluster_file_for_three_nodes(tmp_path: Path, nodes: str, files: str) -> None:
+    calls = run_with_fake_docker(tmp_path, "start.sh", {"FACESEARCH_WEAVIATE_NODES": nodes})
+    assert calls[0] == f"compose {files}up -d --build --wait --wait-timeout 600"
+    assert len(calls) >= 3 and all(c.startswith(f"compose {files}exec -T app ") for c in calls[1:])
+
+
+def test_stop_sh_stops_every_node_of_either_compose_variant(tmp_path: Path) -> None:
+    calls = run_with_fake_docker(tmp_path, "stop.sh", {})
+    assert calls == [f"compose -f {CLUSTER_FILES[0]} -f {CLUSTER_FILES[1]} {c}" for c in ("ps -q", "stop")]
