@@ -6,7 +6,11 @@ their own vectors into a collection configured like FaceRecognition (HNSW, cosin
 memory, and at each HNSW `ef`: query p50/p95 (nearVector over gRPC, one at a time, limit 10) and
 recall@1 / recall@10 against exact search with numpy.
 
-Usage: .venv/bin/python bench/scale.py [--size 1000000] [--queries 500] [--ef -1,32,64,128,256] [--smoke]
+With `--nodes 3` the same gallery and queries are measured on one node and then on a local cluster of three
+(replication factor 3, one shard, QUORUM writes and reads, as facesearch creates its collections), in the same
+run: three processes on one machine's cores simulate three machines; they do not add any.
+
+Usage: .venv/bin/python bench/scale.py [--size 1000000] [--queries 500] [--ef -1,32,64,128,256] [--nodes 3] [--smoke]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bench.common import (  # noqa: E402
 )
 from facesearch import store  # noqa: E402
 from facesearch.search import POOL  # noqa: E402
+from facesearch.stack import node_name  # noqa: E402
 
 PER_PERSON = 4
 """Synthetic photos per synthetic person."""
@@ -70,16 +75,19 @@ def exact_top(gallery_vectors: np.ndarray, queries: np.ndarray, k: int) -> np.nd
     return np.concatenate(top)
 
 
-def create(client, ef: int):  # noqa: ANN001, ANN201 - weaviate client and Collection
-    """A fresh collection like FaceRecognition, but with vectors given by the caller."""
+def create(client, ef: int, replication: store.Replication):  # noqa: ANN001, ANN201 - weaviate client and Collection
+    """A fresh collection like FaceRecognition (spread and read/written as `replication` says), but with
+    vectors given by the caller."""
     if client.collections.exists(COLLECTION):
         client.collections.delete(COLLECTION)
-    return client.collections.create(
+    client.collections.create(
         COLLECTION,
         vector_config=Configure.Vectors.self_provided(
             vector_index_config=Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE, ef=ef)
         ),
+        **replication.create_options(),
     )
+    return replication.writing(client.collections.get(COLLECTION))
 
 
 def ask(collection: Collection, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
@@ -109,6 +117,12 @@ def resident_mb(pid: int | None) -> float | None:
     return None
 
 
+def weaviate_mb(stack, nodes: int) -> float | None:  # noqa: ANN001 - a LocalStack
+    """Resident memory (MiB) of every Weaviate node together."""
+    sizes = [resident_mb(stack.pid(node_name(k))) for k in range(1, nodes + 1)]
+    return None if None in sizes else sum(sizes)
+
+
 def sweep(collection: Collection, queries: np.ndarray, exact: np.ndarray, efs: list[int]) -> list[dict]:
     """Query latency and recall at each ef (the index is reconfigured in place)."""
     rows = []
@@ -131,33 +145,46 @@ def best_setting(rows: list[dict]) -> dict | None:
     return min(good, key=lambda r: r["p50_ms"]) if good else None
 
 
-def measure(args: argparse.Namespace, work: Path) -> dict:
+def measure(args: argparse.Namespace, work: Path, nodes: int = 1) -> dict:
     rng = np.random.default_rng(7)
     centres = people(args.size, rng)
     vectors = gallery(args.size, centres, rng)
     queries = photos_of(centres, rng.integers(0, len(centres), args.queries), rng)
     exact = exact_top(vectors, queries, POOL)
     (work / "images").mkdir()
-    with running_stack(work, work / "images") as (settings, stack):
+    print(f"\n== {nodes} Weaviate node(s)", flush=True)
+    with running_stack(work, work / "images", weaviate_nodes=nodes) as (settings, stack):
         client = store.connect(settings)
         try:
-            collection = create(client, ef=max(args.ef))
-            memory_before = resident_mb(stack.pid("weaviate"))
+            replication = store.Replication.of(settings)
+            collection = create(client, ef=max(args.ef), replication=replication)
+            memory_before = weaviate_mb(stack, nodes)
             print(f"inserting {args.size:,} faces ({len(centres):,} people)", flush=True)
             failed, seconds = timed(lambda: insert_synthetic(collection, vectors, progress=print_progress(args.size)))
             time.sleep(2)  # let the last batches settle before reading memory
             result = {
+                "nodes": nodes, "replication_factor": replication.factor, "consistency": replication.read,
                 "size": args.size, "people": len(centres), "failed": failed, "insert_s": seconds,
                 "insert_per_s": args.size / seconds, "weaviate_rss_mb_empty": memory_before,
-                "weaviate_rss_mb": resident_mb(stack.pid("weaviate")), "queries": args.queries,
+                "weaviate_rss_mb": weaviate_mb(stack, nodes), "queries": args.queries,
             }
             print(f"inserted in {seconds:.0f} s = {result['insert_per_s']:,.0f} faces/s ({failed} failed); "
-                  f"Weaviate resident memory {result['weaviate_rss_mb']:,.0f} MiB", flush=True)
+                  f"Weaviate resident memory {result['weaviate_rss_mb']:,.0f} MiB (all nodes)", flush=True)
             print(f"queries: {args.queries} new photos of enrolled people, limit {POOL}", flush=True)
-            result["ef"] = sweep(collection, queries, exact, args.ef)
+            result["ef"] = sweep(replication.reading(collection), queries, exact, args.ef)
         finally:
             client.close()
     return result
+
+
+def print_comparison(runs: list[dict]) -> None:
+    """One line per run: nodes, insert rate, and p50/p95/recall@1 at each ef."""
+    print("\nsame gallery, same queries:")
+    for run in runs:
+        at = ", ".join(f"ef {r['ef']}: p50 {r['p50_ms']:.2f} / p95 {r['p95_ms']:.2f} ms, recall@1 {r['recall_at_1']:.4f}"
+                       for r in run["ef"])
+        print(f"  {run['nodes']} node(s), replication {run['replication_factor']}, {run['consistency']}: "
+              f"{run['insert_per_s']:,.0f} faces/s inserted; {at}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -166,6 +193,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--ef", default="-1,32,64,128,256",
                         help="HNSW ef values to measure, comma-separated; -1 is Weaviate's dynamic ef (its default)")
+    parser.add_argument("--nodes", type=int, default=1,
+                        help="also measure a local cluster of this many nodes, after one node, in the same run")
     parser.add_argument("--smoke", action="store_true", help="2,000 faces, 20 queries")
     args = parser.parse_args()
     if args.smoke:
@@ -177,8 +206,14 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     machine = print_machine()
-    with tempfile.TemporaryDirectory(prefix="facesearch-scale-") as tmp:
-        result = measure(args, Path(tmp))
+    runs = []
+    for nodes in sorted({1, args.nodes}):
+        with tempfile.TemporaryDirectory(prefix="facesearch-scale-") as tmp:
+            runs.append(measure(args, Path(tmp), nodes))
+    result = runs[0]
+    if len(runs) > 1:
+        result["cluster"] = runs[1]
+        print_comparison(runs)
     chosen = best_setting(result["ef"])
     result |= {"machine": machine, "chosen": chosen}
     if chosen:

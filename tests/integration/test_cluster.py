@@ -1,0 +1,162 @@
+"""Three Weaviate nodes, one cluster: the same answers as one node, and a node lost, restarted and caught up.
+
+The cluster is a private local stack (FACESEARCH_WEAVIATE_NODES=3, replication factor 3, QUORUM writes and
+reads) with the sample people imported. The tests kill its nodes; each leaves every node running again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from weaviate.classes.config import ConsistencyLevel
+
+from facesearch import store
+from facesearch.api import keys
+from facesearch.settings import Settings
+from facesearch.stack import LocalStack, node_name, settings_env
+from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer, private_settings, started
+
+CATCH_UP_S = 300
+"""Longest wait (s) for a restarted node to hold every object: a deadline for polling, not a speed goal.
+Weaviate's asynchronous replication compares the copies every 30 s and leaves objects younger than 30 s
+for a later round."""
+PHOTOS = sorted(p.name for p in LOOK_FOR.iterdir() if p.suffix in (".jpg", ".png"))
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    local: LocalStack
+    api: httpx.Client
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`python -m facesearch ARGS` with this cluster's settings."""
+        env = {**os.environ, **settings_env(self.settings)}
+        return subprocess.run([sys.executable, "-m", "facesearch", *args], env=env, text=True, capture_output=True,
+                              timeout=600, cwd=LOOK_FOR.parent)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("cluster")
+    shutil.copytree(IMAGES, root / "images")
+    one = private_settings(root / "state", root / "images")
+    settings = Settings(_env_file=None, **{**one.model_dump(), "weaviate_nodes": 3, "replication_factor": None,
+                                           **ports_for_three()})
+    with started(settings) as local:
+        _, key = keys.create(settings, "tests")
+        with httpx.Client(base_url=settings.api_url, timeout=120, headers=bearer(key)) as api:
+            c = Cluster(settings, local, api)
+            done = c.run("import")
+            assert done.returncode == 0, done.stdout + done.stderr
+            yield c
+            print("\ncluster timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in c.timings.items()))
+
+
+def ports_for_three() -> dict[str, int]:
+    """Free ports for three nodes (the private settings keep them for one)."""
+    from facesearch.stack import CLUSTER_PORTS, free_port_block
+
+    return {"weaviate_port": free_port_block(3), "weaviate_grpc_port": free_port_block(3),
+            "weaviate_cluster_port": free_port_block(3 * CLUSTER_PORTS)}
+
+
+def answers(api: httpx.Client) -> dict[str, list[tuple[str, str]]]:
+    """Per look_for photo: each face's best three candidates as (person id, photo file), best first."""
+    out = {}
+    for photo in PHOTOS:
+        response = api.post("/api/search", params={"limit": 3}, files={"photo": (photo, (LOOK_FOR / photo).read_bytes())})
+        assert response.status_code == 200, f"{photo}: {response.text}"
+        out[photo] = [[(c["person_id"], c["filename"]) for c in face["candidates"]] for face in response.json()["faces"]]
+    return out
+
+
+def held_by(settings: Settings, k: int) -> dict[str, list[str]]:
+    """Per collection, the object ids node k (from 1) holds itself: asked of that node at consistency ONE."""
+    client = store.connect_to(settings.weaviate_endpoints[k - 1], store.weaviate_key(settings))
+    try:
+        return {
+            name: sorted(str(o.uuid) for o in client.collections.get(name).with_consistency_level(ConsistencyLevel.ONE).iterator())
+            for name in sorted(client.collections.list_all(simple=True))
+        }
+    finally:
+        client.close()
+
+
+def test_three_nodes_answer_every_look_for_photo_as_one_node_does(stack: Stack, cluster: Cluster) -> None:
+    one = answers(stack.api)
+    assert any(faces and faces[0] for faces in one.values())
+    assert answers(cluster.api) == one
+
+
+def test_stack_status_shows_every_node_in_the_cluster_with_its_objects(cluster: Cluster) -> None:
+    done = cluster.run("stack", "status")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines() if line.startswith("facesearch")}
+    assert rows == {name: ["yes", "8"] for name in ("facesearch", "facesearch2", "facesearch3")}, done.stdout
+    assert "cluster of 3 node(s): every node in" in done.stdout
+    assert cluster.api.get("/api/ready").json() == {
+        "status": "ready", "weaviate_nodes": 3, "nodes_in": ["facesearch", "facesearch2", "facesearch3"], "nodes_out": [],
+    }
+
+
+@pytest.mark.parametrize("k", [1, 3], ids=["the API's first node", "another node"])
+def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_back(cluster: Cluster, k: int) -> None:
+    before = answers(cluster.api)
+    victim, newcomer = node_name(k), cluster.settings.images_dir / f"Newcomer_{k}"
+    os.kill(cluster.local.pid(victim), signal.SIGKILL)
+    killed = time.monotonic()
+    cluster.local.stop_services([victim], log=lambda _: None)  # kept down: the supervisor would restart it
+    try:
+        assert answers(cluster.api) == before
+        ready = cluster.api.get("/api/ready").json()
+        assert ready["status"] == "degraded" and f"facesearch{k if k > 1 else ''}" not in ready["nodes_in"], ready
+        assert len(ready["nodes_in"]) == 2
+
+        newcomer.mkdir()
+        shutil.copy(LOOK_FOR / "Paul_Rudd.jpg", newcomer / "1.jpg")
+        done = cluster.run("import")
+        assert done.returncode == 0, done.stdout + done.stderr
+        cluster.timings[f"{victim} SIGKILL -> import done"] = time.monotonic() - killed
+        found = cluster.api.post("/api/search", files={"photo": ("p.jpg", (LOOK_FOR / "Paul_Rudd.jpg").read_bytes())})
+        assert found.json()["faces"][0]["match"]["person_id"] == newcomer.name, found.text
+
+        others = [j for j in (1, 2, 3) if j != k]
+        want = held_by(cluster.settings, others[0])
+        assert held_by(cluster.settings, others[1]) == want
+        assert len(want[cluster.settings.collection]) == 9
+        cluster.local.start(log=lambda _: None)
+        back = time.monotonic()
+        while held_by(cluster.settings, k) != want:
+            assert time.monotonic() - back < CATCH_UP_S, f"{victim} did not catch up in {CATCH_UP_S} s"
+            time.sleep(2)
+        cluster.timings[f"{victim} back -> holds every object"] = time.monotonic() - back
+    finally:
+        cluster.local.start(log=lambda _: None)
+        shutil.rmtree(newcomer, ignore_errors=True)
+        done = cluster.run("import")
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_stopping_and_starting_the_cluster_keeps_every_object_once(cluster: Cluster) -> None:
+    before = held_by(cluster.settings, 1)
+    assert len(before[cluster.settings.collection]) == 8
+    assert held_by(cluster.settings, 2) == held_by(cluster.settings, 3) == before
+    cluster.local.stop(log=lambda _: None)
+    cluster.local.start(log=lambda _: None)
+    for k in (1, 2, 3):
+        held = held_by(cluster.settings, k)
+        assert held == before, f"node {k} after a restart"
+        assert all(len(ids) == len(set(ids)) for ids in held.values())
+    assert answers(cluster.api)  # the API serves again
