@@ -134,7 +134,8 @@ def synthetic_id(i: int) -> uuid.UUID:
 
 
 def insert_synthetic(
-    collection: Collection, vectors: np.ndarray, first: int = 0, progress: Callable[[int, float], None] | None = None
+    collection: Collection, vectors: np.ndarray, first: int = 0, progress: Callable[[int, float], None] | None = None,
+    batch_size: int = 1000,
 ) -> int:
     """Insert rows as faces with their own vectors (Weaviate skips the vectorizer); returns how many failed.
 
@@ -143,11 +144,13 @@ def insert_synthetic(
     """
     failed, started = 0, time.perf_counter()
     for start in range(0, len(vectors), CHUNK):
-        with collection.batch.fixed_size(batch_size=1000, concurrent_requests=2) as batch:
+        with collection.batch.fixed_size(batch_size=batch_size, concurrent_requests=2) as batch:
             for k, vector in enumerate(vectors[start : start + CHUNK], start=first + start):
                 properties = {"name": "synthetic", "person_id": f"synthetic-{k}", "filename": f"{k}.jpg"}
                 batch.add_object(properties=properties, uuid=synthetic_id(k), vector={store.VECTOR: vector.tolist()})
         failed += len(collection.batch.failed_objects)
+        for reason in sorted({e.message for e in collection.batch.failed_objects})[:3]:
+            print(f"  failed: {reason}", flush=True)
         if progress:
             progress(min(start + CHUNK, len(vectors)), time.perf_counter() - started)
     return failed

@@ -1,7 +1,8 @@
 """The Weaviate cluster as facesearch sees it: which nodes are in it, and how many objects each holds.
 
 Read from Weaviate's `GET /v1/nodes` (verbose) on any node that answers. A node that is down is missing
-from that answer or listed as not HEALTHY; the nodes facesearch expects are `settings.weaviate_nodes`.
+from that answer or listed as not HEALTHY; while Weaviate cannot answer it (a node just lost), each node is
+asked whether it is ready. The cluster is degraded when fewer than `settings.weaviate_nodes` are in.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import httpx
 import weaviate
 from weaviate.classes.config import ConsistencyLevel
 from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError
@@ -63,8 +65,8 @@ def nodes(
     at = dict(zip(expected_names, settings.weaviate_endpoints))
     key = store.weaviate_key(settings)
     try:
-        found = listed_nodes(client)
-    except UnexpectedStatusCodeError:
+        found = client.cluster.nodes(output="verbose")
+    except UnexpectedStatusCodeError:  # 500 while a lost node is still counted in (the first seconds)
         return by_readiness(settings, expected_names, count)
     listed = [
         NodeState(n.name, n.status, count_on(at[n.name], key) if count and n.name in at and n.status == IN
@@ -97,20 +99,11 @@ def hostname(k: int) -> str:
     return "facesearch" if k == 1 else f"facesearch{k}"
 
 
-def listed_nodes(client: weaviate.WeaviateClient) -> list:
-    """Weaviate's nodes with their shards; without them when a node it still counts in cannot be asked for its
-    shards (Weaviate 1.35 answers 500 then, until gossip has found the node gone)."""
-    try:
-        return client.cluster.nodes(output="verbose")
-    except UnexpectedStatusCodeError:
-        return client.cluster.nodes(output="minimal")
-
-
 def count_on(endpoint: WeaviateEndpoint, key: str | None) -> int | None:
     """Objects of every collection as the node at `endpoint` holds them (its own copies); None if it does not answer."""
     try:
         client = store.connect_to(endpoint, key)
-    except WeaviateBaseError:
+    except (WeaviateBaseError, httpx.HTTPError):
         return None
     try:
         return sum(

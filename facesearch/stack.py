@@ -34,20 +34,21 @@ from facesearch.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervis
 SERVICES = ("vectorizer", "weaviate", "api")
 """In start order: Weaviate's module waits for the vectorizer at start-up, the API needs both. A cluster
 has more Weaviate nodes after the first: see `services_of`."""
+LEGACY_MARKERS = {"vectorizer": "facesearch.vectorizer.app", "weaviate": "weaviate", "api": "facesearch.api.app"}
+"""What the command line of a service started by an older facesearch (with `run/<service>.pid`) contains."""
 CLUSTER_PORTS = 5
 """Ports kept per Weaviate node from FACESEARCH_WEAVIATE_CLUSTER_PORT on: gossip, data, Raft, Raft RPC, one spare."""
 
 
 def node_name(k: int) -> str:
-    """Weaviate node k's (from 1) name in the cluster and its supervisor program: weaviate, weaviate2, ..."""
+    """Weaviate node k's (from 1) supervisor program and data folder: weaviate, weaviate2, ... (its name in the
+    cluster is `facesearch.cluster.hostname(k)`)."""
     return "weaviate" if k == 1 else f"weaviate{k}"
 
 
 def services_of(settings: Settings) -> tuple[str, ...]:
     """The supervisor's programs in start order: the vectorizer, every Weaviate node, the API."""
     return ("vectorizer", *(node_name(k) for k in range(1, settings.weaviate_nodes + 1)), "api")
-LEGACY_MARKERS = {"vectorizer": "facesearch.vectorizer.app", "weaviate": "weaviate", "api": "facesearch.api.app"}
-"""What the command line of a service started by an older facesearch (with `run/<service>.pid`) contains."""
 
 
 class StackError(RuntimeError):
@@ -180,7 +181,7 @@ class LocalStack:
         self.supervisor = Supervisor(self.state, ROOT, self.names)
 
     def services(self) -> list[Service]:
-        """The commands, environments, readiness URLs and ports of SERVICES, in that order."""
+        """The commands, environments, readiness URLs and ports of `services_of(settings)`, in that order."""
         s, py = self.settings, sys.executable
         env = settings_env(s)
         uvicorn = [py, "-m", "uvicorn", "--factory", "--no-access-log"]

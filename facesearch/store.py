@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -206,21 +207,29 @@ def connect(settings: Settings) -> weaviate.WeaviateClient:
     return connect_node(settings)[0]
 
 
-def connect_node(settings: Settings) -> tuple[weaviate.WeaviateClient, WeaviateEndpoint]:
-    """`connect`, and the node it connected to."""
+def connect_node(settings: Settings, schema: bool = True) -> tuple[weaviate.WeaviateClient, WeaviateEndpoint]:
+    """`connect`, and the node it connected to. In a cluster, with `schema`, once that node answers schema
+    reads (see `wait_for_schema`): without, the client may only search collections it has made sure of."""
     key = weaviate_key(settings)
     endpoints = settings.weaviate_endpoints
     for endpoint in endpoints:
         if len(endpoints) > 1 and not ready(endpoint):
             continue
         try:
-            return connect_to(endpoint, key), endpoint
+            client = connect_to(endpoint, key)
         except AuthenticationFailedError as e:
             raise NotReady(
                 f"Weaviate at {endpoint.url} refused the API key; set FACESEARCH_WEAVIATE_API_KEY to its key."
             ) from e
         except (WeaviateBaseError, httpx.HTTPError):  # the node went away between the check and the connection
             continue
+        if schema and len(endpoints) > 1:
+            try:
+                wait_for_schema(endpoint, key)
+            except NotReady:
+                client.close()
+                raise
+        return client, endpoint
     where = endpoints[0].url if len(endpoints) == 1 else f"any of {', '.join(e.url for e in endpoints)}"
     raise NotReady(f"Weaviate is not reachable at {where}.")
 
@@ -231,6 +240,28 @@ def connect_to(endpoint: WeaviateEndpoint, key: str | None) -> weaviate.Weaviate
         http_host=endpoint.host, http_port=endpoint.port, http_secure=endpoint.secure,
         grpc_host=endpoint.grpc_host, grpc_port=endpoint.grpc_port, grpc_secure=endpoint.secure,
         auth_credentials=Auth.api_key(key) if key else None,
+    )
+
+
+SCHEMA_WAIT_S = 60.0
+"""Longest wait (s) for a cluster's node to answer a schema read: while the cluster elects a new Raft leader
+(seconds after the last one was lost) such reads hang, and the client would wait 30 s for each."""
+
+
+def wait_for_schema(endpoint: WeaviateEndpoint, key: str | None) -> None:
+    """Return once the node answers a schema read (its own copy) within 2 s; NotReady after SCHEMA_WAIT_S."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    deadline = time.monotonic() + SCHEMA_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{endpoint.url}/v1/schema?consistency=false", headers=headers, timeout=2).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise NotReady(
+        f"Weaviate at {endpoint.url} did not answer for {SCHEMA_WAIT_S:.0f} s: its cluster has no Raft leader "
+        "(a majority of its nodes must run)."
     )
 
 

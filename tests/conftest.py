@@ -27,6 +27,16 @@ def private_settings(state: Path, images: Path) -> Settings:
     return isolated_settings(state, images, vectorizer_workers=1, import_workers=1, library_root=state.parent / "library")
 
 
+def private_cluster_settings(state: Path, images: Path) -> Settings:
+    """`private_settings` for a local cluster of three Weaviate nodes, on free ports for all three."""
+    from facesearch.stack import CLUSTER_PORTS, free_port_block
+
+    ports = {"weaviate_port": free_port_block(3), "weaviate_grpc_port": free_port_block(3),
+             "weaviate_cluster_port": free_port_block(3 * CLUSTER_PORTS)}
+    one = private_settings(state, images)
+    return Settings(_env_file=None, **{**one.model_dump(), **ports, "weaviate_nodes": 3, "replication_factor": None})
+
+
 @dataclass
 class Stack:
     settings: Settings

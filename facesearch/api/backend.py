@@ -46,7 +46,7 @@ class Backend:
                 ensured = self._collections is not None
                 self.close()
                 if ensured:
-                    self._client, self._node = store.connect_node(self.settings)
+                    self._client, self._node = store.connect_node(self.settings, schema=False)
                     self._collections = handles(self._client, self.settings)
             if self._collections is None:
                 if self._client is None:

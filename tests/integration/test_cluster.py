@@ -21,10 +21,11 @@ import pytest
 from weaviate.classes.config import ConsistencyLevel
 
 from facesearch import store
+from facesearch.cluster import local_names as cluster_names
 from facesearch.api import keys
 from facesearch.settings import Settings
 from facesearch.stack import LocalStack, node_name, settings_env
-from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer, private_settings, started
+from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer, private_cluster_settings, started
 
 CATCH_UP_S = 300
 """Longest wait (s) for a restarted node to hold every object: a deadline for polling, not a speed goal.
@@ -51,9 +52,7 @@ class Cluster:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
     shutil.copytree(IMAGES, root / "images")
-    one = private_settings(root / "state", root / "images")
-    settings = Settings(_env_file=None, **{**one.model_dump(), "weaviate_nodes": 3, "replication_factor": None,
-                                           **ports_for_three()})
+    settings = private_cluster_settings(root / "state", root / "images")
     with started(settings) as local:
         _, key = keys.create(settings, "tests")
         with httpx.Client(base_url=settings.api_url, timeout=120, headers=bearer(key)) as api:
@@ -62,14 +61,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             assert done.returncode == 0, done.stdout + done.stderr
             yield c
             print("\ncluster timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in c.timings.items()))
-
-
-def ports_for_three() -> dict[str, int]:
-    """Free ports for three nodes (the private settings keep them for one)."""
-    from facesearch.stack import CLUSTER_PORTS, free_port_block
-
-    return {"weaviate_port": free_port_block(3), "weaviate_grpc_port": free_port_block(3),
-            "weaviate_cluster_port": free_port_block(3 * CLUSTER_PORTS)}
 
 
 def answers(api: httpx.Client) -> dict[str, list[tuple[str, str]]]:
@@ -111,8 +102,19 @@ def test_stack_status_shows_every_node_in_the_cluster_with_its_objects(cluster: 
     }
 
 
-@pytest.mark.parametrize("k", [1, 3], ids=["the API's first node", "another node"])
-def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_back(cluster: Cluster, k: int) -> None:
+def raft_leader(settings: Settings) -> int:
+    """Which node (from 1) is the cluster's Raft leader now."""
+    client = store.connect(settings)
+    try:
+        leader = client.cluster.statistics().statistics[0].leader_id
+    finally:
+        client.close()
+    return cluster_names(settings).index(leader) + 1
+
+
+@pytest.mark.parametrize("which", ["the API's first node", "node 3", "the Raft leader"])
+def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_back(cluster: Cluster, which: str) -> None:
+    k = {"the API's first node": 1, "node 3": 3}.get(which) or raft_leader(cluster.settings)
     before = answers(cluster.api)
     victim, newcomer = node_name(k), cluster.settings.images_dir / f"Newcomer_{k}"
     os.kill(cluster.local.pid(victim), signal.SIGKILL)
@@ -121,14 +123,14 @@ def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_bac
     try:
         assert answers(cluster.api) == before
         ready = cluster.api.get("/api/ready").json()
-        assert ready["status"] == "degraded" and f"facesearch{k if k > 1 else ''}" not in ready["nodes_in"], ready
+        assert ready["status"] == "degraded" and cluster_names(cluster.settings)[k - 1] not in ready["nodes_in"], ready
         assert len(ready["nodes_in"]) == 2
 
         newcomer.mkdir()
         shutil.copy(LOOK_FOR / "Paul_Rudd.jpg", newcomer / "1.jpg")
         done = cluster.run("import")
         assert done.returncode == 0, done.stdout + done.stderr
-        cluster.timings[f"{victim} SIGKILL -> import done"] = time.monotonic() - killed
+        cluster.timings[f"{which} ({victim}) SIGKILL -> import done"] = time.monotonic() - killed
         found = cluster.api.post("/api/search", files={"photo": ("p.jpg", (LOOK_FOR / "Paul_Rudd.jpg").read_bytes())})
         assert found.json()["faces"][0]["match"]["person_id"] == newcomer.name, found.text
 
@@ -141,7 +143,7 @@ def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_bac
         while held_by(cluster.settings, k) != want:
             assert time.monotonic() - back < CATCH_UP_S, f"{victim} did not catch up in {CATCH_UP_S} s"
             time.sleep(2)
-        cluster.timings[f"{victim} back -> holds every object"] = time.monotonic() - back
+        cluster.timings[f"{which} ({victim}) back -> holds every object"] = time.monotonic() - back
     finally:
         cluster.local.start(log=lambda _: None)
         shutil.rmtree(newcomer, ignore_errors=True)

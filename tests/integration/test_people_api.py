@@ -79,7 +79,8 @@ def test_write_endpoints_validate(stack: Stack, method: str, path: str, kwargs: 
 
 def test_health_ready_config(stack: Stack) -> None:
     assert stack.api.get("/api/health").json() == {"status": "ok"}
-    assert stack.api.get("/api/ready").json() == {"status": "ready"}
+    assert stack.api.get("/api/ready").json() == {
+        "status": "ready", "weaviate_nodes": 1, "nodes_in": ["facesearch"], "nodes_out": []}
     config = stack.api.get("/api/config").json()
     assert config["threshold"] == stack.settings.threshold and config["margin"] == stack.settings.margin
     assert (config["library_threshold"], config["library_threshold_min"]) == (

@@ -8,9 +8,10 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import psutil
 
-from facesearch.stack import settings_env
-from tests.conftest import IMAGES, LOOK_FOR, bearer, private_settings
+from facesearch.stack import node_lines, settings_env
+from tests.conftest import IMAGES, LOOK_FOR, bearer, private_cluster_settings, private_settings
 
 ROOT = LOOK_FOR.parent
 
@@ -62,3 +63,30 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     assert "samples: new 0, changed 0, moved 0, removed 0, unchanged 6, skipped 0; 0 faces added" in again
     assert httpx.get(f"{settings.api_url}/api/people", timeout=30).json()["people"][0]["name"] == "Cady Coleman"
     run("stop.sh", env)
+
+
+def test_start_with_three_nodes_serves_the_page_and_every_look_for_photo_and_stop_ends_every_node(tmp_path: Path) -> None:
+    shutil.copytree(IMAGES, tmp_path / "images")
+    settings = private_cluster_settings(tmp_path / "state", tmp_path / "images")
+    env = {**os.environ, "FACESEARCH_MODE": "local", **settings_env(settings)}
+    try:
+        out = run("start.sh", env)
+        assert "Weaviate: a cluster of 3 nodes on this machine" in out
+        for line in node_lines(settings):
+            assert line in out
+        assert "imported 8, unchanged 0" in out
+        assert "<html" in httpx.get(settings.api_url, timeout=30).text.lower()
+        enrolled = {p.name: (p / "name.txt").read_text().strip() for p in IMAGES.iterdir() if p.is_dir()}
+        for photo in (p for p in LOOK_FOR.iterdir() if p.stem in enrolled):
+            answer = httpx.post(f"{settings.api_url}/api/search", files={"photo": (photo.name, photo.read_bytes())},
+                                timeout=60).json()
+            assert answer["faces"][0]["match"]["name"] == enrolled[photo.stem], photo.name
+        rerun = run("start.sh", env)
+        assert all(f"{name}: already running" in rerun for name in ("weaviate", "weaviate2", "weaviate3"))
+        status = subprocess.run([".venv/bin/python", "-m", "facesearch", "stack", "status"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120).stdout
+        assert "cluster of 3 node(s): every node in" in status, status
+    finally:
+        stopped = run("stop.sh", env)
+    assert all(f"{name}: stopped" in stopped for name in ("weaviate", "weaviate2", "weaviate3"))
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(settings.state_dir) in " ".join(p.info["cmdline"] or [])]
