@@ -22,7 +22,11 @@ if docker_engine && [[ "${FACESEARCH_MODE:-}" != local ]]; then
   ensure_env_weaviate_key
   compose=(docker compose)
   # FACESEARCH_WEAVIATE_NODES=3 (from the environment; .env is read by compose only): a three-node Weaviate cluster.
-  [[ "${FACESEARCH_WEAVIATE_NODES:-1}" != 3 ]] || compose+=(-f docker-compose.yml -f docker-compose.cluster.yml)
+  case "${FACESEARCH_WEAVIATE_NODES:-1}" in
+    1) ;;
+    3) compose+=(-f docker-compose.yml -f docker-compose.cluster.yml) ;;
+    *) echo "With Docker, FACESEARCH_WEAVIATE_NODES is 1 or 3 (docker-compose.cluster.yml has three nodes)." >&2; exit 1 ;;
+  esac
   "${compose[@]}" up -d --build --wait --wait-timeout 600
   "${compose[@]}" exec -T app python -m facesearch import
   "${compose[@]}" exec -T app python -m facesearch library index

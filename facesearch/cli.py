@@ -7,6 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from facesearch.errors import FaceSearchError, NotReady
 from facesearch.settings import Settings, get_settings
 from facesearch.stack import StackError
@@ -298,4 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except FileNotFoundError as e:
         print(f"error: {e.filename}: no such file", file=sys.stderr)
+        return 1
+    except ValidationError as e:
+        for problem in e.errors():
+            where = "FACESEARCH_" + "_".join(str(p) for p in problem["loc"]).upper() if problem["loc"] else "a setting"
+            print(f"error: {where}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 1

@@ -59,7 +59,7 @@ def nodes(
     """Every node the cluster lists, then each of `expected_names` it does not list (status DOWN), by name.
 
     `expected_names[k]` is the node at `settings.weaviate_endpoints[k]` (local mode): with `count`, its objects
-    are counted there, on its own copies (consistency ONE). Other nodes' counts are Weaviate's, which lag
+    are counted there (its own copies when every node holds every shard, as with replication factor = nodes). Other nodes' counts are Weaviate's, which lag
     behind writes until the node writes its memory to disk. While Weaviate cannot list its nodes (a node
     just lost), each node is asked whether it is ready."""
     at = dict(zip(expected_names, settings.weaviate_endpoints))
@@ -131,8 +131,12 @@ def health(client: weaviate.WeaviateClient, settings: Settings, count: bool = Tr
 
 
 def status(settings: Settings) -> Health:
-    """`health`, objects counted, through a new connection to the first node that answers."""
-    client = store.connect(settings)
+    """`health`, objects counted, through a new connection to the first ready node; when none is ready, each
+    node as it answers on its own."""
+    try:
+        client, _ = store.connect_node(settings, schema=False)
+    except NotReady:
+        return Health(by_readiness(settings, local_names(settings), count=True), settings.weaviate_nodes)
     try:
         return health(client, settings)
     finally:

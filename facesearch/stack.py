@@ -227,7 +227,8 @@ class LocalStack:
         return path
 
     def start(self, log=print) -> None:  # noqa: ANN001 - any print-like callable
-        """Start the supervisor if it does not run, then every service that does not, each once the one before is ready.
+        """Start the supervisor if it does not run, then every service that does not, stage by stage (the
+        vectorizer, every Weaviate node together, the API), each stage once the one before is ready.
 
         A start that fails leaves nothing running if it started the supervisor itself.
         """
@@ -256,7 +257,10 @@ class LocalStack:
         A node's Raft state names the cluster's members: a folder made for one node cannot become three by a
         setting (nor three one)."""
         record, n = self.state / "data" / "weaviate-nodes", self.settings.weaviate_nodes
-        held = int(record.read_text()) if record.exists() else (1 if (self.state / "data" / "weaviate").exists() else None)
+        try:
+            held = int(record.read_text()) if record.exists() else (1 if (self.state / "data" / "weaviate").exists() else None)
+        except ValueError:
+            raise StackError(f"{record} should hold the number of Weaviate nodes; remove it if unsure.") from None
         if held is not None and held != n:
             raise StackError(
                 f"{self.state} holds a Weaviate of {held} node(s), but FACESEARCH_WEAVIATE_NODES is {n}: use another "
@@ -504,10 +508,11 @@ def free_port_block(n: int) -> int:
 def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) -> Settings:
     """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders."""
     n = int(overrides.get("weaviate_nodes", 1))  # type: ignore[call-overload]
+    weaviate = free_port_block((2 + CLUSTER_PORTS) * n)  # HTTP, gRPC, then the cluster ports of every node
     values: dict[str, object] = {
-        "weaviate_port": free_port_block(n),
-        "weaviate_grpc_port": free_port_block(n),
-        "weaviate_cluster_port": free_port_block(CLUSTER_PORTS * n),
+        "weaviate_port": weaviate,
+        "weaviate_grpc_port": weaviate + n,
+        "weaviate_cluster_port": weaviate + 2 * n,
         "vectorizer_port": free_port(),
         "api_port": free_port(),
         "state_dir": state_dir,

@@ -20,21 +20,18 @@ LOOK_FOR = ROOT / "look_for"
 IMAGES = ROOT / "images"
 
 
-def private_settings(state: Path, images: Path) -> Settings:
+def private_settings(state: Path, images: Path, **overrides: object) -> Settings:
     """An isolated stack for tests: one vectorizer worker and in-process import keep it light.
     Its library root is an empty folder beside `state`."""
     (state.parent / "library").mkdir(parents=True, exist_ok=True)
-    return isolated_settings(state, images, vectorizer_workers=1, import_workers=1, library_root=state.parent / "library")
+    return isolated_settings(
+        state, images, vectorizer_workers=1, import_workers=1, library_root=state.parent / "library", **overrides
+    )
 
 
 def private_cluster_settings(state: Path, images: Path) -> Settings:
-    """`private_settings` for a local cluster of three Weaviate nodes, on free ports for all three."""
-    from facesearch.stack import CLUSTER_PORTS, free_port_block
-
-    ports = {"weaviate_port": free_port_block(3), "weaviate_grpc_port": free_port_block(3),
-             "weaviate_cluster_port": free_port_block(3 * CLUSTER_PORTS)}
-    one = private_settings(state, images)
-    return Settings(_env_file=None, **{**one.model_dump(), **ports, "weaviate_nodes": 3, "replication_factor": None})
+    """`private_settings` for a local cluster of three Weaviate nodes (replication factor 3)."""
+    return private_settings(state, images, weaviate_nodes=3)
 
 
 @dataclass

@@ -34,6 +34,8 @@ class Backend:
         self._client: weaviate.WeaviateClient | None = None
         self._node: WeaviateEndpoint | None = None
         self._collections: tuple[Collection, Library] | None = None
+        self._left: weaviate.WeaviateClient | None = None
+        """The client of the node last left, closed at the next move: requests may still be using it."""
         self._connect_lock = threading.Lock()
 
     def _connected(self) -> tuple[Collection, Library]:
@@ -43,16 +45,22 @@ class Backend:
         collections as they were made sure of."""
         with self._connect_lock:
             if self._node is not None and len(self.settings.weaviate_endpoints) > 1 and not store.ready(self._node):
-                ensured = self._collections is not None
-                self.close()
-                if ensured:
-                    self._client, self._node = store.connect_node(self.settings, schema=False)
-                    self._collections = handles(self._client, self.settings)
+                self.move()
             if self._collections is None:
                 if self._client is None:
                     self._client, self._node = store.connect_node(self.settings)
                 self._collections = self._ensure(self._client)
             return self._collections
+
+    def move(self) -> None:
+        """Leave this node for the next ready one, keeping the collections if they were made sure of."""
+        ensured = self._collections is not None
+        if self._left is not None:
+            self._left.close()
+        self._left, self._client, self._node, self._collections = self._client, None, None, None
+        if ensured:
+            self._client, self._node = store.connect_node(self.settings, schema=False)
+            self._collections = handles(self._client, self.settings)
 
     def _ensure(self, client: weaviate.WeaviateClient) -> tuple[Collection, Library]:
         try:
@@ -71,7 +79,11 @@ class Backend:
     def cluster(self) -> cluster.Health:
         """The Weaviate nodes as the node this API uses sees them."""
         self._connected()
-        return cluster.health(self._client, self.settings, count=False)
+        with self._connect_lock:
+            client = self._client
+        if client is None:
+            raise NotReady(f"Weaviate at {self.settings.weaviate_url} did not answer.")
+        return cluster.health(client, self.settings, count=False)
 
     def tagger(self) -> Tagger:
         return Tagger(self.collection(), self.settings.threshold, self.settings.margin, self.settings.rule)
@@ -87,6 +99,9 @@ class Backend:
             self.close()
 
     def close(self) -> None:
+        if self._left is not None:
+            self._left.close()
+            self._left = None
         if self._client is not None:
             self._client.close()
             self._client, self._node = None, None

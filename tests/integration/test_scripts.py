@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 import httpx
-import psutil
 
-from facesearch.stack import node_lines, settings_env
+from facesearch.stack import node_lines, port_holder, settings_env, weaviate_ports
 from tests.conftest import IMAGES, LOOK_FOR, bearer, private_cluster_settings, private_settings
 
 ROOT = LOOK_FOR.parent
@@ -89,4 +88,4 @@ def test_start_with_three_nodes_serves_the_page_and_every_look_for_photo_and_sto
     finally:
         stopped = run("stop.sh", env)
     assert all(f"{name}: stopped" in stopped for name in ("weaviate", "weaviate2", "weaviate3"))
-    assert not [p for p in psutil.process_iter(["cmdline"]) if str(settings.state_dir) in " ".join(p.info["cmdline"] or [])]
+    assert [port_holder(p.number) for k in (1, 2, 3) for p in weaviate_ports(settings, k)] == [None] * 18

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from facesearch.cluster import Health, NodeState, status_lines
-from facesearch.settings import Settings
+from facesearch.settings import ROOT, Settings
 from facesearch.stack import Service, node_lines, services_of, stages, weaviate_env, weaviate_ports
 
 
@@ -76,3 +79,18 @@ def test_a_node_out_of_the_cluster_makes_it_degraded() -> None:
     assert lines[1].split() == ["facesearch", "no", "(DOWN)", "-"] and lines[2].split() == ["facesearch2", "yes", "9"]
     assert lines[-1] == "cluster of 2 node(s): degraded: facesearch not in the cluster"
     assert not Health([NodeState("facesearch", "HEALTHY", 1)], expected=1).degraded
+
+
+def test_a_setting_the_cluster_cannot_have_is_one_sentence_from_the_command_line(tmp_path: Path) -> None:
+    env = {**os.environ, "FACESEARCH_REPLICATION_FACTOR": "3", "FACESEARCH_STATE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "facesearch", "stack", "status"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: a setting: FACESEARCH_REPLICATION_FACTOR is 3 but the cluster has 1 node(s) "
+        "(FACESEARCH_WEAVIATE_NODES); a node holds one copy at most."
+    ), done.stderr
+    env = {**os.environ, "FACESEARCH_WRITE_CONSISTENCY": "quorum", "FACESEARCH_STATE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "facesearch", "stack", "status"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "error: FACESEARCH_WRITE_CONSISTENCY: Input should be 'ONE', 'QUORUM' or 'ALL'" in done.stderr

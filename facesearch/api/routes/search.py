@@ -21,5 +21,6 @@ def search(
     s = backend.settings
     data = read_upload(photo, s.max_upload_mb)
     k = min(limit or s.default_limit, s.max_limit)
-    result = search_photo(backend.models, backend.replication.reading(collection), data, limit=k, threshold=s.threshold, margin=s.margin, rule=s.rule)
+    reading = backend.replication.reading(collection)
+    result = search_photo(backend.models, reading, data, limit=k, threshold=s.threshold, margin=s.margin, rule=s.rule)
     return SearchOut.of(result)
