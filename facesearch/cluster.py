@@ -62,17 +62,16 @@ def nodes(
     are counted there (its own copies when every node holds every shard, as with replication factor = nodes). Other nodes' counts are Weaviate's, which lag
     behind writes until the node writes its memory to disk. While Weaviate cannot list its nodes (a node
     just lost), each node is asked whether it is ready."""
-    at = dict(zip(expected_names, settings.weaviate_endpoints))
-    key = store.weaviate_key(settings)
     try:
         found = client.cluster.nodes(output="verbose")
     except UnexpectedStatusCodeError:  # 500 while a lost node is still counted in (the first seconds)
         return by_readiness(settings, expected_names, count)
-    listed = [
-        NodeState(n.name, n.status, count_on(at[n.name], key) if count and n.name in at and n.status == IN
-                  else sum(shard.object_count for shard in n.shards or []) if n.shards is not None else None)
-        for n in found
-    ]
+    at, key = dict(zip(expected_names, settings.weaviate_endpoints)), store.weaviate_key(settings)
+    listed = []
+    for n in found:
+        counted_here = count and n.name in at and n.status == IN
+        objects = count_on(at[n.name], key) if counted_here else sum(shard.object_count for shard in n.shards or [])
+        listed.append(NodeState(n.name, n.status, objects))
     missing = [NodeState(name, "DOWN", None) for name in expected_names if name not in {n.name for n in listed}]
     return sorted(listed + missing, key=lambda n: natural(n.name))
 

@@ -496,8 +496,6 @@ def _is_free(port: int) -> bool:
 
 def free_port_block(n: int) -> int:
     """The first of `n` consecutive free ports."""
-    if n == 1:
-        return free_port()
     for _ in range(100):
         base = free_port()
         if base + n < 65536 and all(_is_free(base + i) for i in range(n)):

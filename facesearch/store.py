@@ -164,25 +164,28 @@ def restore_lost_vectors(collection: Collection, ids: list[str]) -> list[str]:
     Weaviate killed during a batch (see `flush_vector_index`) comes back with such objects, and writing
     them again unchanged does not index them; deleted and inserted with the vector they hold, they are.
     """
-    names = [p.name for p in collection.config.get().properties]
     lost = []
     for start in range(0, len(ids), 100):
         chunk = ids[start:start + 100]
-        found = collection.query.fetch_objects(
-            filters=Filter.by_id().contains_any(chunk), return_properties=names, include_vector=True, limit=len(chunk)
+        found = collection.query.fetch_objects(  # vectors only: the properties (crops) only of the lost ones, below
+            filters=Filter.by_id().contains_any(chunk), return_properties=[], include_vector=True, limit=len(chunk)
         )
-        lost += [o for o in found.objects if o.vector and not findable(collection, o)]
+        lost += [str(o.uuid) for o in found.objects if o.vector and not findable(collection, o)]
     if lost:
+        names = [p.name for p in collection.config.get().properties]
+        held = collection.query.fetch_objects(
+            filters=Filter.by_id().contains_any(lost), return_properties=names, include_vector=True, limit=len(lost)
+        )
         again = [
             NewObject(str(o.uuid), {k: v for k, v in o.properties.items() if v is not None}, {VECTOR: vector_of(o)})
-            for o in lost
+            for o in held.objects
         ]
         collection.data.delete_many(where=Filter.by_id().contains_any([o.id for o in again]))
         with collection.batch.fixed_size(batch_size=16, concurrent_requests=1) as batch:
             for obj in again:
                 batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
         flush_vector_index(collection, again[-1])
-    return [str(o.uuid) for o in lost]
+    return lost
 
 
 def findable(collection: Collection, obj) -> bool:  # noqa: ANN001 - a weaviate Object
