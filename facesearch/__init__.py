@@ -1,17 +1,14 @@
-"""facesearch: find who is in a photo, from people enrolled as folders of photos, with Weaviate.
+"""facesearch: find who is in a photo, and where else a face appears, with Weaviate.
 
 The package follows the data's path:
 
     photo -> face (facesearch.face) -> vector (facesearch.vectorizer) -> Weaviate (facesearch.store)
-          -> import (facesearch.importer) / search (facesearch.search) -> API (facesearch.api) -> page
+          -> people (facesearch.people) / library (facesearch.library) -> API (facesearch.api) / CLI (facesearch.cli)
+          -> page (frontend/)
+
+and local mode's processes apart (facesearch.local). `settings.py` (the one settings object), `errors.py`
+(the one error shape) and `http.py` (that shape for the two web services) serve every room.
 """
-
-import warnings
-
-import authlib.deprecate  # noqa: F401 - on import it puts an "always" filter first for its own warnings
-
-# weaviate-client's auth dependency (authlib) warns about its own httpx module; not ours to fix.
-warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 
 WEAVIATE_VERSION = "1.35.2"
 """The one Weaviate version used everywhere: local mode, docker-compose.yml and the tests."""

@@ -1,5 +1,5 @@
 import sys
 
-from facesearch.cli import main
+from facesearch.cli.main import main
 
 sys.exit(main())

@@ -30,6 +30,17 @@ class WeaviateEndpoint:
         return f"{'https' if self.secure else 'http'}://{self.host}:{self.port}"
 
 
+def node_hostname(k: int) -> str:
+    """Local node k's (from 1) name in the cluster (Weaviate's CLUSTER_HOSTNAME): facesearch, facesearch2, ...
+    (the first is a single node's name too)."""
+    return "facesearch" if k == 1 else f"facesearch{k}"
+
+
+def node_program(k: int) -> str:
+    """Local node k's (from 1) supervisor program and data folder: weaviate, weaviate2, ..."""
+    return "weaviate" if k == 1 else f"weaviate{k}"
+
+
 class Settings(BaseSettings):
     """Configuration for every facesearch process. Environment names are `FACESEARCH_<FIELD>`."""
 
@@ -103,7 +114,8 @@ class Settings(BaseSettings):
         default=ROOT / "library", description="The API indexes and serves only folders under this one."
     )
     # Unset thresholds come from the embedder's model card ([decision.<detector>]), where bench/library.py
-    # put them: the lowest similarity with precision >= 0.95 on lfw-dev + lfw-dev-multi.
+    # put them: the lowest similarity with precision >= 0.95 on lfw-dev + lfw-dev-multi (the face layer reads
+    # the card: facesearch.face.embed.decision_for).
     library_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Similarity (0..1) a library face needs to be a match."
     )
@@ -120,7 +132,8 @@ class Settings(BaseSettings):
         "or the path of your own card.",
     )
     # A face is known when its person's score >= threshold and beats every other person by >= margin (see
-    # facesearch.decide). Unset: the card's values, chosen by bench/accuracy.py on lfw-dev + lfw-dev-multi.
+    # facesearch.people.decide). Unset: the card's values, chosen by bench/accuracy.py on lfw-dev + lfw-dev-multi
+    # (facesearch.face.embed.decision_for).
     threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="Certainty (0..1) a known face needs.")
     margin: float | None = Field(
         default=None, ge=0.0, le=0.5, description="Certainty by which the best person must beat the next person."
@@ -146,19 +159,6 @@ class Settings(BaseSettings):
     )
     import_workers: int = Field(default=2, ge=1)
     startup_timeout_s: float = Field(default=120.0, gt=0)
-
-    @model_validator(mode="after")
-    def _card_decision(self) -> Settings:
-        """Fill unset thresholds and the rule from the embedder's model card for this detector."""
-        from facesearch.face.embed import DEFAULT_DECISION, read_card
-
-        if None not in (self.threshold, self.margin, self.rule, self.library_threshold, self.library_threshold_min):
-            return self
-        chosen = read_card(self.embedder).decision.get(self.detector, DEFAULT_DECISION)
-        for name in ("threshold", "margin", "rule", "library_threshold", "library_threshold_min"):
-            if getattr(self, name) is None:
-                setattr(self, name, getattr(chosen, name) if getattr(chosen, name) is not None else getattr(DEFAULT_DECISION, name))
-        return self
 
     @model_validator(mode="after")
     def _replication(self) -> Settings:
@@ -218,6 +218,16 @@ class Settings(BaseSettings):
     def api_keys_file(self) -> Path:
         """The API's keys, hashed (see facesearch.api.keys)."""
         return self.state_dir / "api_keys.json"
+
+
+def weaviate_key(settings: Settings) -> str | None:
+    """Weaviate's API key: FACESEARCH_WEAVIATE_API_KEY, else the one local mode made, else None."""
+    if settings.weaviate_api_key:
+        return settings.weaviate_api_key
+    try:
+        return settings.weaviate_key_file.read_text().strip() or None
+    except FileNotFoundError:
+        return None
 
 
 @lru_cache

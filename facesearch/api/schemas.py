@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from facesearch import store
-from facesearch.search import SearchResult
+from facesearch.people.search import SearchResult
+from facesearch.store.people import Candidate, EnrolledFace
 
 
 class BoxOut(BaseModel):
@@ -27,7 +27,7 @@ class MatchOut(BaseModel):
     photo_url: str
 
     @classmethod
-    def of(cls, candidate: store.Candidate) -> MatchOut:
+    def of(cls, candidate: Candidate) -> MatchOut:
         face = candidate.face
         return cls(
             person_id=face.person_id,
@@ -101,10 +101,10 @@ class EnrollOut(BaseModel):
     skipped: list[SkippedOut]
 
 
-def people_of(faces: list[store.StoredFace], library_photos: dict[str, int] | None = None) -> list[PersonOut]:
+def people_of(faces: list[EnrolledFace], library_photos: dict[str, int] | None = None) -> list[PersonOut]:
     """Faces grouped by person, people sorted by name and photos by filename; `library_photos`:
     person id -> in how many library photos they are known."""
-    grouped: dict[str, list[store.StoredFace]] = {}
+    grouped: dict[str, list[EnrolledFace]] = {}
     for face in faces:
         grouped.setdefault(face.person_id, []).append(face)
     people = [

@@ -6,7 +6,7 @@ import argparse
 
 from facesearch.api import keys
 from facesearch.errors import BadRequest, NotFound
-from facesearch.settings import Settings
+from facesearch.settings import Settings, get_settings
 
 MAKE = "python -m facesearch keys create"
 
@@ -56,7 +56,9 @@ def revoke(settings: Settings, id_or_name: str) -> int:
     return 0
 
 
-def run_keys(settings: Settings, args: argparse.Namespace) -> int:
+def run_keys(args: argparse.Namespace) -> int:
+    """`keys create|list|revoke`."""
+    settings = get_settings()
     if args.action == "create":
         return create(settings, args)
     if args.action == "list":

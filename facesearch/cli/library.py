@@ -13,19 +13,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.progress import Progress
-from weaviate.collections import Collection
-
-from facesearch import store
 from facesearch.errors import BadRequest, NotFound
-from facesearch.face import FaceModels, load_image
-from facesearch.library import records
+from facesearch.face.embed import decision_for
+from facesearch.face.image import load_image
+from facesearch.face.models import FaceModels
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
-from facesearch.library.records import Library
 from facesearch.library.scan import subfolders
 from facesearch.library.tag import Tagger
-from facesearch.settings import Settings
+from facesearch.settings import Settings, get_settings
+from facesearch.store import library as records
+from facesearch.store import people as enrolled
+from facesearch.store.connection import Handles, connect, ensure_handles
+from facesearch.store.library import Library
+from facesearch.store.people import People
 
 
 @dataclass
@@ -33,20 +34,28 @@ class Session:
     """What one command needs, built once: the Weaviate collections and the detector."""
 
     settings: Settings
-    people: Collection
-    library: Library
+    handles: Handles
     models: FaceModels
 
+    @property
+    def library(self) -> Library:
+        return self.handles.library
+
     def tagger(self) -> Tagger:
-        return Tagger(self.people, self.settings.threshold, self.settings.margin, self.settings.rule)
+        return tagger(self.settings, self.handles.people)
+
+
+def tagger(settings: Settings, people: People) -> Tagger:
+    """Tags library faces with the people in `people` by the rule in force."""
+    d = decision_for(settings)
+    return Tagger(people, d.threshold, d.margin, d.rule)
 
 
 @contextmanager
 def session(settings: Settings) -> Iterator[Session]:
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        people, library = records.ensure_people_and_library(client, settings)
-        yield Session(settings, people, library, FaceModels.load(settings, embed=False))
+        yield Session(settings, ensure_handles(client, settings), FaceModels.load(settings, embed=False))
     finally:
         client.close()
 
@@ -58,6 +67,8 @@ def progress(out=sys.stderr) -> Iterator[OnPhoto]:  # noqa: ANN001 - a text stre
         yield lambda path, done, total: print(f"[{done}/{total}] {path}", file=out, flush=True)
         return
     from rich.console import Console
+
+    from rich.progress import Progress
 
     with Progress(console=Console(file=out), transient=True) as bar:
         task = bar.add_task("Indexing photos", total=None)
@@ -100,26 +111,28 @@ def print_matches(matches: list[Match], as_json: bool, names: dict[str, str]) ->
         print(f"{m.face.path}  similarity {m.similarity:.3f}  box {box_text(m)}{who}")
 
 
-def run_find(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
-    """Index the folder (only what changed), then print every photo with the face, best first."""
+def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
+    """`find`: index the folder (only what changed), then print every photo with the face, best first."""
+    settings = get_settings()
     folder = checked_folder(args.folder)
     photo = None if args.person else read_query(args.query)
-    query = Query(args.threshold, args.min_size, args.limit, [folder_key(folder)])
+    threshold = decision_for(settings).library_threshold if args.threshold is None else args.threshold
+    query = Query(threshold, args.min_size, args.limit, [folder_key(folder)])
     with session(settings) as s:
         report = index(s, folder, out=sys.stderr)
         if not report.photos:
             raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
-        reading = store.Replication.of(settings)
+        reading = s.handles.reading()
         if args.person:
-            matches = find_by_person(reading.reading(s.people), s.library.reading(reading), args.person, query)
+            matches = find_by_person(reading.people, reading.library, args.person, query)
         else:
-            found = find_by_photo(s.models, s.library.reading(reading), photo, query, args.face)
+            found = find_by_photo(s.models, reading.library, photo, query, args.face)
             if found.note:
                 print(f"note: {found.note}", file=sys.stderr)
             matches = found.matches
-        names = store.names_of(s.people, (m.face.person_id for m in matches))
+        names = enrolled.names_of(reading.people, (m.face.person_id for m in matches))
     if not matches:
-        print(f"No photo in {folder} has this face at similarity {args.threshold:.3f} or more.", file=sys.stderr)
+        print(f"No photo in {folder} has this face at similarity {threshold:.3f} or more.", file=sys.stderr)
     print_matches(matches, args.json, names)
     return 0
 
@@ -136,20 +149,21 @@ def read_query(path: Path) -> bytes:
 
 def retag(settings: Settings) -> None:
     """Tag the library's faces again after the people changed (nothing to do without a library)."""
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        if not client.collections.exists(settings.library_collection):
+        if not records.library_exists(client, settings):
             return
-        people, library = records.ensure_people_and_library(client, settings)
-        changed = Tagger(people, settings.threshold, settings.margin, settings.rule).retag_all(library)
+        handles = ensure_handles(client, settings)
+        changed = tagger(settings, handles.people).retag_all(handles.library)
     finally:
         client.close()
     if changed:
         print(f"library: {changed} faces now named differently")
 
 
-def run_library(settings: Settings, args) -> int:  # noqa: ANN001 - argparse.Namespace
+def run_library(args) -> int:  # noqa: ANN001 - argparse.Namespace
     """`library index FOLDER`, `library status [FOLDER]`, `library remove FOLDER`."""
+    settings = get_settings()
     with session(settings) as s:
         if args.action == "index":
             for folder in [args.folder] if args.folder else root_folders(settings):

@@ -1,4 +1,8 @@
-"""The command line: `python -m facesearch <command>` (see `--help`)."""
+"""`python -m facesearch <command>`: the parser, and the one place that turns errors into sentences.
+
+Nothing heavy is imported here (no settings, Weaviate client, face models or web framework): each command
+imports its group's module when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,181 +11,68 @@ import sys
 import warnings
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from facesearch.errors import FaceSearchError, NotReady
-from facesearch.settings import Settings, get_settings
-from facesearch.stack import StackError
-
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Sync Weaviate with the people folders, then name the library's faces after them again."""
-    from facesearch.importer.cli import run_import
+    from facesearch.cli.people import run_import
 
-    from facesearch.library.cli import retag
-
-    settings = get_settings()
-    code = run_import(settings, args.images or settings.images_dir)
-    if code == 0:
-        retag(settings)
-    return code
+    return run_import(args)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print every face in a photo with its best matches."""
-    from facesearch import store
-    from facesearch.face import FaceModels
-    from facesearch.search import search_photo
+    from facesearch.cli.people import run_search
 
-    settings = get_settings()
-    client = store.connect(settings)
-    try:
-        replication = store.Replication.of(settings)
-        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings), replication)
-        models = FaceModels.load(settings, embed=False)
-        result = search_photo(
-            models, replication.reading(collection), args.photo.read_bytes(), limit=args.limit,
-            threshold=settings.threshold, margin=settings.margin, rule=settings.rule,
-        )
-    finally:
-        client.close()
-    for face in result.faces:
-        b = face.box
-        print(f"face {face.index} at left={b.left} top={b.top} right={b.right} bottom={b.bottom}:")
-        if face.match is None:
-            print("  unknown" + (f" (closest: {face.candidates[0].face.name}, certainty {face.candidates[0].certainty:.3f})" if face.candidates else ""))
-        for c in face.candidates if face.match else []:
-            print(f"  {c.face.name}  certainty {c.certainty:.3f}  {c.face.person_id}/{c.face.filename}")
-    return 0
+    return run_search(args)
 
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Every photo of a folder in which a face appears."""
-    from facesearch.library.cli import run_find
+    from facesearch.cli.library import run_find
 
-    return run_find(get_settings(), args)
+    return run_find(args)
 
 
 def cmd_library(args: argparse.Namespace) -> int:
     """Index, show or forget a folder of photos."""
-    from facesearch.library.cli import run_library
+    from facesearch.cli.library import run_library
 
-    return run_library(get_settings(), args)
+    return run_library(args)
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     """Vectorize every stored face again with the configured face model, then tag the library again."""
-    from weaviate.exceptions import WeaviateBaseError
+    from facesearch.cli.maintenance import run_reindex
 
-    from facesearch import store
-    from facesearch.errors import NotReady
-    from facesearch.library.cli import retag
-    from facesearch.reindex import reindex, summary
-
-    def progress(collection: str, step: str, done: int, total: int) -> None:
-        print(f"{collection}: {step} {done}/{total} faces", file=sys.stderr, flush=True)
-
-    settings = get_settings()
-    client = store.connect(settings)
-    try:
-        space, reports = reindex(client, settings, on_progress=progress)
-    except WeaviateBaseError as e:
-        raise NotReady("Weaviate failed during the reindex; run it again to go on where it stopped.") from e
-    finally:
-        client.close()
-    for report in reports:
-        for face, reason in report.left_out:
-            print(f"left out: {report.name}: {face}: {reason}")
-    print(summary(space, reports))
-    if any(r.reindexed for r in reports):
-        retag(settings)
-    return 0
+    return run_reindex(args)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Back up the people and the library through Weaviate (or list the backups there are)."""
-    import time
+    from facesearch.cli.maintenance import run_backup
 
-    from facesearch import backup, store
-
-    settings = get_settings()
-    name = backup.checked_name(args.name or backup.default_name())
-    client = store.connect(settings)
-    try:
-        if args.list:
-            for b in backup.list_backups(client, settings):
-                when = f"{b.started_at:%Y-%m-%d %H:%M:%S} UTC" if b.started_at else "unknown time"
-                print(f"{b.name}  {when}  {b.status}  {', '.join(b.collections)}")
-            return 0
-        started = time.perf_counter()
-        made = backup.create(client, settings, name)
-    finally:
-        client.close()
-    size = backup.folder_size(Path(made.path))
-    print(f"Backed up {made.contents.describe()} as {made.name} in {time.perf_counter() - started:.1f} s.")
-    print(f"  folder: {made.path}" + (f" ({size / 1e6:.1f} MB)" if size is not None else " (on Weaviate's machine)"))
-    print(f"Restore it with `python -m facesearch restore {made.name}`.")
-    return 0
+    return run_backup(args)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup into Weaviate (with --replace, over the collections it holds)."""
-    import time
+    from facesearch.cli.maintenance import run_restore
 
-    from facesearch import backup, store
-
-    settings = get_settings()
-    client = store.connect(settings)
-    try:
-        started = time.perf_counter()
-        held = backup.restore(client, settings, args.name, replace=args.replace)
-        seconds = time.perf_counter() - started
-        note = backup.space_note(client, settings)
-    finally:
-        client.close()
-    print(f"Restored {args.name} in {seconds:.1f} s: {held.describe()}.")
-    if note:
-        print(f"note: {note}")
-    return 0
+    return run_restore(args)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
     """Make, list or revoke the API's keys."""
-    from facesearch.api.keys_cli import run_keys
+    from facesearch.cli.keys import run_keys
 
-    return run_keys(get_settings(), args)
+    return run_keys(args)
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
     """Start, stop or show the local stack."""
-    from facesearch.stack import LocalStack, node_lines, status_lines
+    from facesearch.cli.stack import run_stack
 
-    settings = get_settings()
-    stack = LocalStack(settings)
-    if args.action == "start":
-        if settings.weaviate_nodes > 1:
-            print(f"Weaviate: a cluster of {settings.weaviate_nodes} nodes on this machine")
-            print("\n".join(f"  {line}" for line in node_lines(settings)))
-        stack.start()
-    elif args.action == "stop":
-        if not stack.stop():
-            print("Nothing was running.")
-    else:
-        rows = stack.status()
-        print("\n".join(status_lines(rows, stack.state)))
-        if rows:
-            print("\n".join(cluster_lines(settings)))
-    return 0
-
-
-def cluster_lines(settings: Settings) -> list[str]:
-    """The Weaviate nodes, each in the cluster or not with its objects; or why that is not known."""
-    from facesearch import cluster
-
-    try:
-        return cluster.status_lines(cluster.status(settings))
-    except NotReady as e:
-        return [f"Weaviate nodes: unknown. {e}"]
+    return run_stack(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -192,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=cmd_import)
     search = sub.add_parser("search", help="who is in a photo")
     search.add_argument("photo", type=Path)
-    search.add_argument("--limit", type=int, default=get_settings().default_limit, help="candidates per face")
+    search.add_argument("--limit", type=int, default=None, help="candidates per face (default FACESEARCH_DEFAULT_LIMIT)")
     search.set_defaults(run=cmd_search)
     add_find(sub)
     library = sub.add_parser("library", help="index, show or forget folders of photos searched by `find`")
@@ -253,7 +144,6 @@ def add_keys(sub: argparse._SubParsersAction) -> None:
 
 
 def add_find(sub: argparse._SubParsersAction) -> None:
-    settings = get_settings()
     find = sub.add_parser(
         "find", help="every photo in a folder where a face appears (indexes what changed first)",
         description="Print each photo of FOLDER in which the face appears, best first: its path, the similarity "
@@ -263,8 +153,9 @@ def add_find(sub: argparse._SubParsersAction) -> None:
     who.add_argument("-q", "--query", type=Path, help="a photo of the face")
     who.add_argument("--person", help="an enrolled person's id: search with all their photos")
     find.add_argument("-t", "--folder", type=Path, required=True, help="the folder of photos (searched recursively)")
-    find.add_argument("--threshold", type=similarity, default=settings.library_threshold,
-                      help=f"lowest similarity, 0..1 (default {settings.library_threshold}, chosen by bench/library.py)")
+    find.add_argument("--threshold", type=similarity, default=None,
+                      help="lowest similarity, 0..1 (default FACESEARCH_LIBRARY_THRESHOLD, else the face model's, "
+                      "chosen by bench/library.py)")
     find.add_argument("--min-size", type=positive, default=0, metavar="PX", help="ignore faces narrower than PX pixels")
     find.add_argument("--limit", type=positive, default=None, metavar="N", help="at most N photos (default: all)")
     find.add_argument("--face", type=positive, default=None, metavar="K",
@@ -289,20 +180,35 @@ def positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    args = parser().parse_args(argv)
     try:
-        args = parser().parse_args(argv)  # reads the settings for its defaults
         return args.run(args)
-    except FaceSearchError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - those with a sentence are told; any other is a bug and raised
+        lines = sentences(e)
+        if lines is None:
+            raise
+        for line in lines:
+            print(f"error: {line}", file=sys.stderr)
         return 1
-    except StackError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as e:
-        print(f"error: {e.filename}: no such file", file=sys.stderr)
-        return 1
-    except ValidationError as e:
-        for problem in e.errors():
-            where = "FACESEARCH_" + "_".join(str(p) for p in problem["loc"]).upper() if problem["loc"] else "a setting"
-            print(f"error: {where}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
-        return 1
+
+
+def sentences(error: Exception) -> list[str] | None:
+    """What to tell the user about an error that stopped a command, or None for a bug."""
+    from pydantic import ValidationError
+
+    from facesearch.errors import FaceSearchError
+    from facesearch.local.stack import StackError
+
+    if isinstance(error, FaceSearchError):
+        return [error.message]
+    if isinstance(error, StackError):
+        return [str(error)]
+    if isinstance(error, FileNotFoundError):
+        return [f"{error.filename}: no such file"]
+    if isinstance(error, ValidationError):
+        return [
+            ("FACESEARCH_" + "_".join(str(p) for p in problem["loc"]).upper() if problem["loc"] else "a setting")
+            + f": {problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors()
+        ]
+    return None

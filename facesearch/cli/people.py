@@ -1,4 +1,8 @@
-"""`python -m facesearch import`: progress while it works, then what changed and a summary."""
+"""`python -m facesearch import` and `search`: the people from a terminal.
+
+`import` shows progress while it works, then what changed and a summary; `search` prints every face of a
+photo with its best matches.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from rich.progress import Progress
-
-from facesearch import store
-from facesearch.importer.scan import scan_images
-from facesearch.importer.sync import ImportReport, import_people
-from facesearch.settings import Settings
+from facesearch.face.embed import decision_for
+from facesearch.face.models import FaceModels
+from facesearch.people.scan import scan_images
+from facesearch.people.search import search_photo
+from facesearch.people.sync import ImportReport, import_people
+from facesearch.settings import Settings, get_settings
+from facesearch.store.connection import connect
+from facesearch.store.people import ensure_people
+from facesearch.store.replication import Replication
+from facesearch.store.space import vector_space
 
 OnPhoto = Callable[[Path, int, int], None]
 
@@ -55,6 +63,8 @@ def progress_reporter() -> Iterator[OnPhoto]:
     if not sys.stdout.isatty():
         yield lambda path, done, total: print(f"[{done}/{total}] {shown(path)}", flush=True)
         return
+    from rich.progress import Progress
+
     with Progress(transient=True) as bar:
         task = bar.add_task("Importing faces", total=None)
         yield lambda path, done, total: bar.update(task, completed=done, total=total)
@@ -74,7 +84,18 @@ def print_report(report: ImportReport, root: Path) -> None:
     print(" (" + "; ".join(f"{n} x {r}" for r, n in reasons.items()) + ")" if reasons else "")
 
 
-def run_import(settings: Settings, images_dir: Path) -> int:
+def run_import(args) -> int:  # noqa: ANN001 - argparse.Namespace
+    """`import [FOLDER]`: sync Weaviate with the people folders, then name the library's faces after them again."""
+    from facesearch.cli.library import retag
+
+    settings = get_settings()
+    code = import_folder(settings, args.images or settings.images_dir)
+    if code == 0:
+        retag(settings)
+    return code
+
+
+def import_folder(settings: Settings, images_dir: Path) -> int:
     """Import every person folder under `images_dir` into Weaviate; 1 when the folder is missing, 128 + the
     signal's number when SIGTERM or Ctrl-C stopped it."""
     if not images_dir.is_dir():
@@ -94,13 +115,36 @@ def run_import(settings: Settings, images_dir: Path) -> int:
 def sync(settings: Settings, images_dir: Path) -> ImportReport:
     """Read the people folders and make Weaviate match them, showing progress."""
     people = scan_images(images_dir)
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        space, replication = store.vector_space(settings), store.Replication.of(settings)
-        collection = store.ensure_collection(client, settings.collection, space, replication)
+        enrolled = ensure_people(client, settings, vector_space(settings))
         with progress_reporter() as on_photo:
             return import_people(
-                collection, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
+                enrolled, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
             )
     finally:
         client.close()
+
+
+def run_search(args) -> int:  # noqa: ANN001 - argparse.Namespace
+    """`search PHOTO`: every face in a photo with its best matches."""
+    settings = get_settings()
+    d = decision_for(settings)
+    client = connect(settings)
+    try:
+        people = ensure_people(client, settings, vector_space(settings)).reading(Replication.of(settings))
+        models = FaceModels.load(settings, embed=False)
+        result = search_photo(
+            models, people, args.photo.read_bytes(), limit=args.limit or settings.default_limit,
+            threshold=d.threshold, margin=d.margin, rule=d.rule,
+        )
+    finally:
+        client.close()
+    for face in result.faces:
+        b = face.box
+        print(f"face {face.index} at left={b.left} top={b.top} right={b.right} bottom={b.bottom}:")
+        if face.match is None:
+            print("  unknown" + (f" (closest: {face.candidates[0].face.name}, certainty {face.candidates[0].certainty:.3f})" if face.candidates else ""))
+        for c in face.candidates if face.match else []:
+            print(f"  {c.face.name}  certainty {c.certainty:.3f}  {c.face.person_id}/{c.face.filename}")
+    return 0

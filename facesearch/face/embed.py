@@ -24,14 +24,18 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from facesearch.errors import ConfigError
 from facesearch.face.align import ChipSpec
+
+if TYPE_CHECKING:
+    from facesearch.settings import Settings
 
 CARDS = Path(__file__).resolve().parent / "cards"
 """The shipped cards; `FACESEARCH_EMBEDDER` names one of them (without .toml) or is a card's path."""
@@ -50,6 +54,28 @@ class Decision(BaseModel):
 
 DEFAULT_DECISION = Decision(threshold=0.97, margin=0.0075, rule="best", library_threshold=0.98, library_threshold_min=0.96)
 """For a card without a [decision.<detector>] table (a user's own model): run bench/accuracy.py to choose."""
+
+
+DECIDED = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min")
+"""What a card chooses for a detector, and settings of the same names override."""
+
+
+def decision_for(settings: Settings) -> Decision:
+    """The known/unknown rule and the thresholds in force (certainties, 0..1): each one the settings set
+    (FACESEARCH_THRESHOLD, _MARGIN, _RULE, _LIBRARY_THRESHOLD, _LIBRARY_THRESHOLD_MIN) wins; the others are the
+    embedder's model card's choice for the detector, else DEFAULT_DECISION's. ConfigError for a bad card."""
+    return _decision(settings.embedder, settings.detector, tuple(getattr(settings, name) for name in DECIDED))
+
+
+@lru_cache(maxsize=16)
+def _decision(embedder: str, detector: str, overrides: tuple[object, ...]) -> Decision:
+    chosen = read_card(embedder).decision.get(detector, DEFAULT_DECISION)
+    values = {}
+    for name, override in zip(DECIDED, overrides):
+        card_value = getattr(chosen, name)
+        values[name] = override if override is not None else (
+            card_value if card_value is not None else getattr(DEFAULT_DECISION, name))
+    return Decision(**values)
 
 
 class Part(BaseModel):

@@ -10,21 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from weaviate.classes.query import Filter
-from weaviate.collections import Collection
-from weaviate.exceptions import WeaviateQueryError
-
-from facesearch import store
 from facesearch.errors import BadRequest, NoFace, NotFound
-from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
-from facesearch.library.records import Library, StoredFace, nearest
+from facesearch.face.box import Box
+from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.models import THOROUGH, FaceModels
+from facesearch.store import people as enrolled
+from facesearch.store.library import Library, LibraryFace, nearest
+from facesearch.store.people import People
 
 
 @dataclass(frozen=True)
 class Match:
     """The best face of one library photo; similarity is Weaviate's certainty, 0..1."""
 
-    face: StoredFace
+    face: LibraryFace
     similarity: float
 
 
@@ -51,16 +50,13 @@ class Query:
     limit: int | None = None
     folders: Sequence[str] | None = None
 
-    def where(self) -> Filter | None:
-        parts = []
-        if self.folders is not None:
-            parts.append(Filter.by_property("folder").contains_any(list(self.folders) or [""]))
-        if self.min_size > 0:
-            parts.append(Filter.by_property("face_width").greater_or_equal(self.min_size))
-        return Filter.all_of(parts) if len(parts) > 1 else (parts[0] if parts else None)
+    def nearest(self, library: Library, *, image: bytes | None = None, vector: list[float] | None = None) -> list[tuple[LibraryFace, float]]:
+        """The library faces this query returns for a face (a JPEG crop, or a vector Weaviate holds)."""
+        return nearest(library, certainty=self.threshold, image=image, vector=vector, folders=self.folders,
+                       min_width=self.min_size)
 
 
-def best_per_photo(hits: list[tuple[StoredFace, float]], limit: int | None) -> list[Match]:
+def best_per_photo(hits: list[tuple[LibraryFace, float]], limit: int | None) -> list[Match]:
     """Each photo once, with its most similar face; best first, then by folder and path."""
     best: dict[str, Match] = {}
     for face, similarity in hits:
@@ -92,20 +88,15 @@ def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Quer
                      f"No face at least {query.min_size} pixels wide was found in this photo.")
     chosen, note = choose_face(boxes, face)
     crop = encode_jpeg(models.crop(image, faces[chosen - 1]))
-    try:
-        hits = nearest(library, certainty=query.threshold, image=crop, where=query.where())
-    except WeaviateQueryError as e:
-        if store.vectorizer_status(str(e)) == 422:
-            raise NoFace("The face vectorizer found no face in the crop around this face.") from e
-        raise
+    hits = query.nearest(library, image=crop)
     height, width = image.shape[:2]
     return PhotoFind(width, height, boxes, chosen, note, best_per_photo(hits, query.limit))
 
 
-def find_by_person(people: Collection, library: Library, person_id: str, query: Query) -> list[Match]:
+def find_by_person(people: People, library: Library, person_id: str, query: Query) -> list[Match]:
     """Every library photo in which an enrolled person appears: searched with each of their photos."""
-    enrolled = store.face_vectors(people, person_id)
-    if not enrolled:
+    faces = enrolled.face_vectors(people, person_id)
+    if not faces:
         raise NotFound(f"There is no person '{person_id}'.")
-    hits = [hit for _, vector in enrolled for hit in nearest(library, certainty=query.threshold, vector=vector, where=query.where())]
+    hits = [hit for _, vector in faces for hit in query.nearest(library, vector=vector)]
     return best_per_photo(hits, query.limit)

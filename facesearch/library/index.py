@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from facesearch import store
 from facesearch.errors import FaceSearchError
-from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
+from facesearch.face.box import Box
+from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.models import THOROUGH, FaceModels
 from facesearch.face.workers import map_photos
-from facesearch.library import records
-from facesearch.library.records import Library, StoredPhoto
-from facesearch.library.scan import DiskPhoto, Plan, make_plan, scan_folder
+from facesearch.library.scan import DiskPhoto, FolderPlan, plan_folder, scan_folder
 from facesearch.library.tag import Tagger
+from facesearch.store import library as records
+from facesearch.store.library import Library, StoredPhoto
+from facesearch.store.writes import NewObject
 
 OnPhoto = Callable[[str, int, int], None]
 """on_photo(path, done, total), after each photo that had to be read."""
@@ -83,17 +85,17 @@ def folder_key(folder: Path) -> str:
 
 def photo_record(
     folder: str, photo: DiskPhoto, sha256: str, found: Detected, faces: int, indexed_at: datetime | None = None
-) -> store.NewObject:
+) -> NewObject:
     """The LibraryPhoto object of a photo; `indexed_at` is now unless given (a moved photo keeps its own)."""
     properties = {
         "folder": folder, "path": photo.path, "sha256": sha256, "size": photo.size, "mtime_ns": str(photo.mtime_ns),
         "width": found.width, "height": found.height, "faces": faces, "skip_reason": found.skip_reason,
         "indexed_at": indexed_at or datetime.now(timezone.utc),
     }
-    return store.NewObject(records.photo_id(folder, photo.path), properties)
+    return NewObject(records.photo_id(folder, photo.path), properties)
 
 
-def face_objects(folder: str, photo: DiskPhoto, found: Detected) -> Iterator[store.NewObject]:
+def face_objects(folder: str, photo: DiskPhoto, found: Detected) -> Iterator[NewObject]:
     pid = records.photo_id(folder, photo.path)
     for index, (box, crop) in enumerate(found.faces, start=1):
         properties = {
@@ -101,7 +103,7 @@ def face_objects(folder: str, photo: DiskPhoto, found: Detected) -> Iterator[sto
             "box": [box.left, box.top, box.right, box.bottom], "face_width": box.width,
             "photo_width": found.width, "photo_height": found.height, "image": base64.b64encode(crop).decode(),
         }
-        yield store.NewObject(records.face_id(folder, photo.path, index), properties)
+        yield NewObject(records.face_id(folder, photo.path, index), properties)
 
 
 @dataclass
@@ -118,7 +120,7 @@ def write_new_faces(
     """Store the faces of the photos that had to be read, while the next ones are still being read."""
     written = _Written()
 
-    def objects() -> Iterator[store.NewObject]:
+    def objects() -> Iterator[NewObject]:
         for n, (photo, found) in enumerate(zip(photos, detections), start=1):
             written.found[photo.path] = found
             faces = list(face_objects(folder, photo, found))
@@ -127,7 +129,7 @@ def write_new_faces(
             if on_photo:
                 on_photo(photo.path, n, len(photos))
 
-    refused = store.insert_many(library.faces, objects())
+    refused = records.write_faces(library, objects())
     # A face the vectorizer refuses (it finds no face in the crop) is not stored: the photo goes without it.
     for path, ids in written.face_ids.items():
         written.face_ids[path] = [i for i in ids if i not in refused]
@@ -139,13 +141,13 @@ def move_photos(library: Library, folder: str, moves: list[tuple[DiskPhoto, Stor
     for photo, old in moves:
         new_id = records.photo_id(folder, photo.path)
         faces = [
-            store.NewObject(records.face_id(folder, photo.path, n), {**properties, "path": photo.path, "photo_id": new_id}, vector)
+            NewObject(records.face_id(folder, photo.path, n), {**properties, "path": photo.path, "photo_id": new_id}, vector)
             for n, (properties, vector) in enumerate(records.face_objects_of(library, old.id), start=1)
         ]
-        store.insert_many(library.faces, faces)
+        records.write_faces(library, faces)
         records.delete_photos(library, [old.id])
         record = photo_record(folder, photo, old.sha256, _as_detected(old), len(faces), old.indexed_at)
-        store.insert_many(library.photos, [record])
+        records.write_photos(library, [record])
 
 
 def index_folder(
@@ -165,7 +167,7 @@ def index_folder(
     """
     key = folder_key(folder)
     stored = list(records.photos_in(library, key))
-    plan = make_plan(scan_folder(folder), stored)
+    plan = plan_folder(scan_folder(folder), stored)
     report = IndexReport(key, unchanged=len(plan.keep) + len(plan.touch))
     records.delete_photos(library, [records.photo_id(key, p.path) for p in plan.change])
     todo = plan.add + plan.change
@@ -177,7 +179,7 @@ def index_folder(
         photo_record(key, p, plan.sha256[p.path], written.found[p.path], len(written.face_ids[p.path])) for p in todo
     ]
     photo_records += [photo_record(key, p, plan.sha256[p.path], _as_detected(old), old.faces) for p, old in plan.touch]
-    store.insert_many(library.photos, photo_records)
+    records.write_photos(library, photo_records)
     move_photos(library, key, plan.move)
     records.delete_photos(library, [r.id for r in plan.remove])
     if tagger:
@@ -189,7 +191,7 @@ def _as_detected(old: StoredPhoto) -> Detected:
     return Detected(old.width, old.height, (), old.skip_reason)
 
 
-def _report(report: IndexReport, plan: Plan, written: _Written) -> IndexReport:
+def _report(report: IndexReport, plan: FolderPlan, written: _Written) -> IndexReport:
     report.new = [p.path for p in plan.add]
     report.changed = [p.path for p in plan.change]
     report.moved = [(old.path, p.path) for p, old in plan.move]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from facesearch.errors import Conflict, FaceSearchError
+from facesearch.face.models import FaceModels
 from facesearch.library.index import index_folder
-from facesearch.library.records import Library
 from facesearch.library.tag import Tagger
-from facesearch.face import FaceModels
 from facesearch.settings import Settings
+from facesearch.store.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ class Job:
 
 
 class LibraryJobs:
+    """The library's background work for the API, one job at a time (see the module docstring)."""
+
     def __init__(self, settings: Settings, models: FaceModels) -> None:
         self.settings = settings
         self.models = models

@@ -1,4 +1,4 @@
-"""The API's library root: it indexes and serves nothing outside `settings.library_root`.
+"""The library root rules: the API indexes and serves nothing outside `settings.library_root`.
 
 A folder is named by its path relative to the root, with `/` between parts ("." is the root itself).
 Every name a client sends is resolved (links included) and checked to stay under the root; photos are
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from facesearch.errors import BadRequest, NotFound
-from facesearch.library.records import StoredPhoto
+from facesearch.store.library import StoredPhoto
 
 OUTSIDE = "Only folders under the library folder can be used; name one by its path relative to it, like 'holiday/2024'."
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facesearch.face import EXTENSIONS
-from facesearch.library.records import StoredPhoto
+from facesearch.face.image import EXTENSIONS
+from facesearch.store.library import StoredPhoto
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def sha256_of(photo: DiskPhoto) -> str:
 
 
 @dataclass
-class Plan:
+class FolderPlan:
     """What indexing a folder has to do. A photo whose size and modification time are as indexed is not read."""
 
     add: list[DiskPhoto] = field(default_factory=list)
@@ -67,9 +67,9 @@ class Plan:
     """path -> content hash, for every photo that was read."""
 
 
-def make_plan(disk: list[DiskPhoto], stored: list[StoredPhoto], hash_of: Callable[[DiskPhoto], str] = sha256_of) -> Plan:
+def plan_folder(disk: list[DiskPhoto], stored: list[StoredPhoto], hash_of: Callable[[DiskPhoto], str] = sha256_of) -> FolderPlan:
     """Compare the folder with its records: by path, then by size and time, then by content."""
-    plan = Plan()
+    plan = FolderPlan()
     by_path = {s.path: s for s in stored}
     unknown = []
     for photo in disk:

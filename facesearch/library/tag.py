@@ -1,4 +1,4 @@
-"""Naming library faces after enrolled people, with the app's known/unknown rule (facesearch.decide).
+"""Naming library faces after enrolled people, with the app's known/unknown rule (facesearch.people.decide).
 
 A library face is tagged with a person when the person search would name that person for it. A person
 is in a photo at most once: of several faces of one photo named alike, only the most similar keeps the
@@ -7,19 +7,18 @@ name. Tagging compares vectors Weaviate already holds (nearVector); it never com
 
 from __future__ import annotations
 
-from weaviate.classes.query import Filter
-from weaviate.collections import Collection
-
-from facesearch import store
-from facesearch.decide import Rule, choose
-from facesearch.library.records import Library, faces_where, faces_with_ids, nearest
-from facesearch.search import POOL
+from facesearch.people.decide import Rule, choose
+from facesearch.people.search import POOL
+from facesearch.store import library as records
+from facesearch.store import people as enrolled
+from facesearch.store.library import Library
+from facesearch.store.people import People
 
 
 class Tagger:
     """Tags library faces against the enrolled people in `people` (the FaceRecognition collection)."""
 
-    def __init__(self, people: Collection, threshold: float, margin: float, rule: Rule = "best") -> None:
+    def __init__(self, people: People, threshold: float, margin: float, rule: Rule = "best") -> None:
         self.people = people
         self.threshold = threshold
         self.margin = margin
@@ -27,13 +26,13 @@ class Tagger:
 
     def person_of(self, vector: list[float]) -> tuple[str, float]:
         """The person a face vector is known as and the certainty, or ("", 0.0) for nobody."""
-        found = store.nearest_to_vector(self.people, vector, POOL)
+        found = enrolled.nearest_to_vector(self.people, vector, POOL)
         chosen = choose(found, self.threshold, self.margin, self.rule)
         return (chosen.person_id, chosen.certainty) if chosen else ("", 0.0)
 
     def tag(self, library: Library, face_ids: list[str]) -> int:
         """Tag these faces (every face of a photo that could be tagged must be among them); the number changed."""
-        faces = faces_with_ids(library, face_ids, vectors=True)
+        faces = records.faces_with_ids(library, face_ids, vectors=True)
         best: dict[tuple[str, str], tuple[float, str]] = {}
         for face in faces:
             person, certainty = self.person_of(face.vector or [])
@@ -43,7 +42,7 @@ class Tagger:
         wanted = {face_id: person for (_, person), (_, face_id) in best.items()}
         changed = [f for f in faces if wanted.get(f.id, "") != f.person_id]
         for face in changed:
-            library.faces.data.update(uuid=face.id, properties={"person_id": wanted.get(face.id, "")})
+            records.set_person(library, face.id, wanted.get(face.id, ""))
         return len(changed)
 
     def retag_all(self, library: Library) -> int:
@@ -53,8 +52,8 @@ class Tagger:
         and a runner-up within the margin can take a name away), so only those and the faces tagged
         now are looked at: the work grows with the people, not with the library.
         """
-        ids = {f.id for f in faces_where(library, Filter.by_property("person_id").not_equal(""))}
+        ids = {f.id for f in records.tagged_faces(library)}
         floor = max(0.0, self.threshold - self.margin)
-        for _, vector in store.face_vectors(self.people):
-            ids |= {face.id for face, _ in nearest(library, certainty=floor, vector=vector)}
+        for _, vector in enrolled.face_vectors(self.people):
+            ids |= {face.id for face, _ in records.nearest(library, certainty=floor, vector=vector)}
         return self.tag(library, sorted(ids))

@@ -1,4 +1,4 @@
-"""How supervisord starts a local-mode service: `python -m facesearch.launch <state>/run/<service>.json`.
+"""How supervisord starts a local-mode service: `python -m facesearch.local.launch <state>/run/<service>.json`.
 
 The file (written by `LocalStack`) holds the service's command and environment, so a restart after a
 crash runs it with the settings it was last started with. Before it becomes the service (exec, so the

@@ -1,6 +1,6 @@
 """Local mode: Weaviate, the face vectorizer and the search API as processes on this machine.
 
-supervisord (facesearch/supervision.py) runs them and starts again, after a back-off when it keeps
+supervisord (facesearch/local/supervision.py) runs them and starts again, after a back-off when it keeps
 failing, any that dies. State lives in `settings.state_dir`: `data/` (Weaviate's files),
 `logs/<service>.log`, `logs/supervisord.log` and `run/` (the supervisor's configuration, pid file and
 socket, and each service's launch file). Starting is idempotent (a service that answers is left
@@ -25,10 +25,9 @@ import httpx
 import psutil
 
 from facesearch import WEAVIATE_VERSION
-from facesearch.cluster import hostname as cluster_hostname
-from facesearch.launch import end
-from facesearch.settings import ROOT, Settings
-from facesearch.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError
+from facesearch.local.launch import end
+from facesearch.local.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError
+from facesearch.settings import ROOT, Settings, node_hostname, node_program, weaviate_key
 
 
 SERVICES = ("vectorizer", "weaviate", "api")
@@ -40,15 +39,9 @@ CLUSTER_PORTS = 5
 """Ports kept per Weaviate node from FACESEARCH_WEAVIATE_CLUSTER_PORT on: gossip, data, Raft, Raft RPC, one spare."""
 
 
-def node_name(k: int) -> str:
-    """Weaviate node k's (from 1) supervisor program and data folder: weaviate, weaviate2, ... (its name in the
-    cluster is `facesearch.cluster.hostname(k)`)."""
-    return "weaviate" if k == 1 else f"weaviate{k}"
-
-
 def services_of(settings: Settings) -> tuple[str, ...]:
     """The supervisor's programs in start order: the vectorizer, every Weaviate node, the API."""
-    return ("vectorizer", *(node_name(k) for k in range(1, settings.weaviate_nodes + 1)), "api")
+    return ("vectorizer", *(node_program(k) for k in range(1, settings.weaviate_nodes + 1)), "api")
 
 
 class StackError(RuntimeError):
@@ -91,8 +84,6 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def ensure_weaviate_key(settings: Settings) -> str:
     """Weaviate's API key: the configured one, else the one in the state folder, made there (mode 0600) if absent."""
-    from facesearch.store import weaviate_key
-
     key = weaviate_key(settings)
     if key is None:
         key = secrets.token_urlsafe(32)
@@ -122,7 +113,7 @@ def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> di
         "QUERY_DEFAULTS_LIMIT": "25",
         "DISABLE_TELEMETRY": "true",
         "GRPC_PORT": str(settings.weaviate_grpc_port + k - 1),
-        "CLUSTER_HOSTNAME": cluster_hostname(k),
+        "CLUSTER_HOSTNAME": node_hostname(k),
         # Loopback, so Raft never binds to a host address it cannot parse (an unbracketed IPv6), and gossip,
         # Raft and Raft RPC listen on loopback only. (gRPC and the cluster data port always listen on every
         # address: Weaviate 1.35 has no setting for theirs; the data port needs this password.)
@@ -136,7 +127,7 @@ def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> di
         "CLUSTER_DATA_BIND_PORT": str(data),
         "RAFT_PORT": str(raft),
         "RAFT_INTERNAL_RPC_PORT": str(raft_rpc),  # with CLUSTER_IN_LOCALHOST Weaviate dials Raft port + 1
-        "RAFT_JOIN": ",".join(f"{cluster_hostname(j)}:{cluster_ports(settings, j)[2]}" for j in range(1, n + 1)),
+        "RAFT_JOIN": ",".join(f"{node_hostname(j)}:{cluster_ports(settings, j)[2]}" for j in range(1, n + 1)),
         "RAFT_BOOTSTRAP_EXPECT": str(n),
         # Weaviate always serves Go's profiler, on every address (port 6060 unless this is set); a port
         # that cannot be listened on leaves it off (Weaviate ignores that error).
@@ -205,11 +196,11 @@ class LocalStack:
         ]
 
     def weaviate_nodes(self) -> list[Service]:
-        """Every Weaviate node: node k (from 1) has the program `node_name(k)` and the data folder data/<that name>."""
+        """Every Weaviate node: node k (from 1) has the program `node_program(k)` and the data folder data/<that name>."""
         s, key, binary = self.settings, ensure_weaviate_key(self.settings), str(self.weaviate_bin())
         nodes = []
         for k, endpoint in enumerate(s.weaviate_endpoints, start=1):
-            name = node_name(k)
+            name = node_program(k)
             nodes.append(Service(
                 name,
                 [binary, "--host", endpoint.host, "--port", str(endpoint.port), "--scheme", "http",
@@ -478,56 +469,14 @@ def terminate(pid: int, timeout_s: float = 20.0) -> None:
     os.killpg(pid, signal.SIGKILL)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def free_port_block(n: int) -> int:
-    """The first of `n` consecutive free ports."""
-    for _ in range(100):
-        base = free_port()
-        if base + n < 65536 and all(_is_free(base + i) for i in range(n)):
-            return base
-    raise StackError(f"found no {n} consecutive free ports")
-
-
-def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) -> Settings:
-    """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders."""
-    n = int(overrides.get("weaviate_nodes", 1))  # type: ignore[call-overload]
-    weaviate = free_port_block((2 + CLUSTER_PORTS) * n)  # HTTP, gRPC, then the cluster ports of every node
-    values: dict[str, object] = {
-        "weaviate_port": weaviate,
-        "weaviate_grpc_port": weaviate + n,
-        "weaviate_cluster_port": weaviate + 2 * n,
-        "vectorizer_port": free_port(),
-        "api_port": free_port(),
-        "state_dir": state_dir,
-        "images_dir": images_dir,
-        "startup_timeout_s": 180,
-    }
-    return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]
-
-
 def node_lines(settings: Settings) -> list[str]:
     """Each local Weaviate node: its program and cluster name, ports (and the settings that move them), data folder."""
     lines = []
     for k, endpoint in enumerate(settings.weaviate_endpoints, start=1):
         gossip, data, raft, raft_rpc = cluster_ports(settings, k)
         lines.append(
-            f"{node_name(k)} (node {cluster_hostname(k)}): HTTP {endpoint.port}, gRPC {endpoint.grpc_port}, gossip "
-            f"{gossip}, data {data}, Raft {raft}, Raft RPC {raft_rpc}; files in {settings.state_dir / 'data' / node_name(k)}"
+            f"{node_program(k)} (node {node_hostname(k)}): HTTP {endpoint.port}, gRPC {endpoint.grpc_port}, gossip "
+            f"{gossip}, data {data}, Raft {raft}, Raft RPC {raft_rpc}; files in {settings.state_dir / 'data' / node_program(k)}"
         )
     lines.append("(HTTP from FACESEARCH_WEAVIATE_PORT, gRPC from FACESEARCH_WEAVIATE_GRPC_PORT, the rest from "
                  f"FACESEARCH_WEAVIATE_CLUSTER_PORT, {CLUSTER_PORTS} per node)")

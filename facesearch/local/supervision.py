@@ -2,7 +2,7 @@
 
 The supervisor's files: `run/supervisord.conf`, `run/supervisord.pid`, its control socket (`run/supervisor.sock`,
 or a short path in the temporary folder when that path is too long for a Unix socket), `logs/supervisord.log`,
-and per service `run/<service>.json`, the command and environment `facesearch.launch` starts it with.
+and per service `run/<service>.json`, the command and environment `facesearch.local.launch` starts it with.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def conf_value(text: str, expansions: int = 1) -> str:
 
 def program_section(name: str, state: Path, root: Path) -> str:
     """One `[program:x]`: started only when asked, restarted whenever it exits, its whole process group stopped."""
-    launch = [sys.executable, "-m", "facesearch.launch", str(state / "run" / f"{name}.json")]
+    launch = [sys.executable, "-m", "facesearch.local.launch", str(state / "run" / f"{name}.json")]
     log = state / "logs" / f"{name}.log"
     return f"""
 [program:{name}]
@@ -157,7 +157,7 @@ serverurl={conf_value(self.url)}
             time.sleep(0.1)
 
     def write_launch(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        """The command and environment `facesearch.launch` starts `name` with (mode 0600: it holds keys)."""
+        """The command and environment `facesearch.local.launch` starts `name` with (mode 0600: it holds keys)."""
         path = self.state / "run" / f"{name}.json"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:

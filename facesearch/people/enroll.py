@@ -10,13 +10,13 @@ import re
 import shutil
 from pathlib import Path
 
-from weaviate.collections import Collection
-
-from facesearch import store
 from facesearch.errors import BadRequest, Conflict, NoFace, NotFound
-from facesearch.face import EXTENSIONS, FaceModels
-from facesearch.importer.scan import scan_person
-from facesearch.importer.sync import ImportReport, import_people, remove_faces
+from facesearch.face.image import EXTENSIONS
+from facesearch.face.models import FaceModels
+from facesearch.people.scan import scan_person
+from facesearch.people.sync import ImportReport, import_people
+from facesearch.store import people as store
+from facesearch.store.people import People
 
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -57,19 +57,19 @@ def person_folder(images_dir: Path, person_id: str) -> Path:
     return folder
 
 
-def add_photos(models: FaceModels, collection: Collection, folder: Path, photos: list[tuple[str | None, bytes]]) -> ImportReport:
+def add_photos(models: FaceModels, people: People, folder: Path, photos: list[tuple[str | None, bytes]]) -> ImportReport:
     """Write the photos into the person's folder and import them with `models` (the API's, built once);
     photos without a usable face are not kept."""
     for filename, data in photos:
         write_new(free_filename(folder, filename), data)
-    report = import_people(collection, [scan_person(folder)], only={folder.name}, models=models)
+    report = import_people(people, [scan_person(folder)], only={folder.name}, models=models)
     for path, _ in report.skipped:
         path.unlink(missing_ok=True)
     return report
 
 
 def enroll(
-    models: FaceModels, collection: Collection, images_dir: Path, name: str, photos: list[tuple[str | None, bytes]]
+    models: FaceModels, people: People, images_dir: Path, name: str, photos: list[tuple[str | None, bytes]]
 ) -> ImportReport:
     """A new person from a name and photos; nothing is kept when no photo gives a face."""
     name = name.strip()
@@ -80,25 +80,25 @@ def enroll(
         raise Conflict(f"A person '{folder.name}' is already enrolled; add photos to them instead.")
     folder.mkdir(parents=True)
     (folder / "name.txt").write_text(name + "\n", encoding="utf-8")
-    report = add_photos(models, collection, folder, photos)
+    report = add_photos(models, people, folder, photos)
     if not report.imported:
         shutil.rmtree(folder)
         raise NoFace(report.skipped[0][1] if report.skipped else "No photo could be enrolled.")
     return report
 
 
-def remove_photo(collection: Collection, folder: Path, face_id: str) -> None:
+def remove_photo(people: People, folder: Path, face_id: str) -> None:
     """Delete one photo from disk and Weaviate; the person goes with their last photo."""
-    face = next((f for f in store.faces_of(collection, folder.name) if f.id == face_id), None)
+    face = next((f for f in store.faces_of(people, folder.name) if f.id == face_id), None)
     if face is None:
         raise NotFound(f"{folder.name} has no photo '{face_id}'.")
     (folder / face.filename).unlink(missing_ok=True)
-    remove_faces(collection, [face.id])
+    store.remove_faces(people, [face.id])
     if not scan_person(folder).photos:
         shutil.rmtree(folder)
 
 
-def remove_person(collection: Collection, folder: Path) -> None:
+def remove_person(people: People, folder: Path) -> None:
     """Delete the person's folder and every face of theirs."""
     shutil.rmtree(folder)
-    remove_faces(collection, [f.id for f in store.faces_of(collection, folder.name)])
+    store.remove_faces(people, [f.id for f in store.faces_of(people, folder.name)])

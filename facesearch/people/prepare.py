@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facesearch.errors import FaceSearchError
-from facesearch.face import THOROUGH, Box, FaceModels, encode_jpeg, load_image
+from facesearch.face.box import Box
+from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.models import THOROUGH, FaceModels
 
 DOMINANCE = 2.0
 """In a photo of several faces, the largest is the person's if its area is this many times the next's."""

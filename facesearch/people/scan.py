@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facesearch.face import EXTENSIONS
+from facesearch.face.image import EXTENSIONS
 
 
 @dataclass(frozen=True)

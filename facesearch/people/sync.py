@@ -7,17 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weaviate.classes.query import Filter
-from weaviate.collections import Collection
-
-from facesearch import store
-from facesearch.face import FaceModels
+from facesearch.face.models import FaceModels
 from facesearch.face.workers import map_photos
-from facesearch.importer import prepare as prep
-from facesearch.importer.scan import Person, Photo
-from facesearch.store import vectorizer_reason
-
-
+from facesearch.people import prepare as prep
+from facesearch.people.scan import Person, Photo
+from facesearch.store import people as store
+from facesearch.store.people import EnrolledFace, People
+from facesearch.store.writes import NewObject
 
 @dataclass
 class ImportReport:
@@ -38,7 +34,9 @@ class ImportReport:
 
 
 @dataclass
-class Plan:
+class SyncPlan:
+    """What an import has to do to make Weaviate match the people folders."""
+
     add: list[Photo] = field(default_factory=list)
     replace: list[Photo] = field(default_factory=list)
     keep: list[Photo] = field(default_factory=list)
@@ -48,9 +46,9 @@ class Plan:
     """face id -> "person_id/filename", for faces whose photo is gone."""
 
 
-def make_plan(people: list[Person], stored: Iterable[store.StoredFace]) -> Plan:
+def plan_sync(people: list[Person], stored: Iterable[EnrolledFace]) -> SyncPlan:
     """Compare disk and Weaviate by (person id, filename) and by content hash."""
-    plan = Plan()
+    plan = SyncPlan()
     by_key = {(f.person_id, f.filename): f for f in stored}
     for person in people:
         for photo in person.photos:
@@ -67,16 +65,14 @@ def make_plan(people: list[Person], stored: Iterable[store.StoredFace]) -> Plan:
     return plan
 
 
-def write_faces(
-    collection: Collection, ready: Iterable[tuple[Photo, str, prep.Prepared]]
-) -> dict[str, str]:
+def write_faces(people: People, ready: Iterable[tuple[Photo, str, prep.Prepared]]) -> dict[str, str]:
     """Insert (or replace) faces as they come; returns face id -> reason for those that failed.
 
     The batch sends in the background, so Weaviate and the vectorizer work while `ready` is still
     detecting faces in the next photos.
     """
 
-    def objects() -> Iterator[store.NewObject]:
+    def objects() -> Iterator[NewObject]:
         for photo, name, done in ready:
             assert done.crop is not None and done.box is not None
             properties = {
@@ -87,13 +83,13 @@ def write_faces(
                 "box": [done.box.left, done.box.top, done.box.right, done.box.bottom],
                 "image": base64.b64encode(done.crop).decode(),
             }
-            yield store.NewObject(store.object_id(photo.person_id, photo.filename), properties)
+            yield NewObject(store.object_id(photo.person_id, photo.filename), properties)
 
-    return {uid: vectorizer_reason(message) for uid, message in store.insert_many(collection, objects()).items()}
+    return store.write_faces(people, objects())
 
 
 def import_people(
-    collection: Collection,
+    enrolled: People,
     people: list[Person],
     *,
     only: set[str] | None = None,
@@ -108,8 +104,8 @@ def import_people(
     caller) when given and `workers` is 1.
     `on_photo(path, done, total)` is called after each photo that needed work.
     """
-    stored = [f for f in store.all_faces(collection) if only is None or f.person_id in only]
-    plan = make_plan(people, stored)
+    stored = [f for f in store.all_faces(enrolled) if only is None or f.person_id in only]
+    plan = plan_sync(people, stored)
     report = ImportReport(unchanged=[p.path for p in plan.keep])
     report.notes = [f"{p.folder.name} has no name.txt; using the name '{p.name}'." for p in people if not p.named_by_file]
     names = {p.id: p.name for p in people}
@@ -128,7 +124,7 @@ def import_people(
                 written.append(photo)
                 yield photo, names[photo.person_id], done
 
-    refused = write_faces(collection, usable()) if todo else {}
+    refused = write_faces(enrolled, usable()) if todo else {}
     for photo in written:
         reason = refused.get(store.object_id(photo.person_id, photo.filename))
         if reason:
@@ -140,13 +136,8 @@ def import_people(
     for photo in plan.replace:
         if photo in failed:
             plan.delete[store.object_id(photo.person_id, photo.filename)] = f"{photo.person_id}/{photo.filename}"
-    remove_faces(collection, list(plan.delete))
+    store.remove_faces(enrolled, list(plan.delete))
     report.removed = sorted(plan.delete.values())
     for face_id, name in plan.rename.items():
-        collection.data.update(uuid=face_id, properties={"name": name})
+        store.rename(enrolled, face_id, name)
     return report
-
-
-def remove_faces(collection: Collection, face_ids: list[str]) -> None:
-    if face_ids:
-        collection.data.delete_many(where=Filter.by_id().contains_any(face_ids))

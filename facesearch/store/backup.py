@@ -3,7 +3,7 @@
 A backup is a folder `<name>/` in Weaviate's backup folder (local mode: `settings.backups_path`; compose:
 `./backups/`). It holds the people collection and the library's two collections as Weaviate stores them:
 every object with its properties (face crops included) and its vector, and each collection's configuration,
-whose description records the vector space of its vectors (`store.SpaceRecord`).
+whose description records the vector space of its vectors (`space.SpaceRecord`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import weaviate
 from weaviate.backup.backup import BackupStatus, BackupStatusReturn, BackupStorage
 from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError
 
-from facesearch import store
 from facesearch.errors import BadRequest, Conflict, FaceSearchError, NotFound, NotReady
 from facesearch.settings import Settings
+from facesearch.store.refusals import unreachable
+from facesearch.store.space import REINDEX_COMMAND, recorded_space, reindex_name, vector_space
 
 BACKEND = BackupStorage.FILESYSTEM
 MODULE = "backup-filesystem"
@@ -94,7 +95,7 @@ def weaviate_errors(settings: Settings, doing: str) -> Iterator[None]:
     except FaceSearchError:
         raise
     except WeaviateBaseError as e:
-        if store.unreachable(e):
+        if unreachable(e):
             raise NotReady(f"Weaviate at {settings.weaviate_url} did not answer.") from e
         status = f" (status {e.status_code})" if isinstance(e, UnexpectedStatusCodeError) else ""
         raise FaceSearchError(f"Weaviate could not {doing}{status}; its log says why.") from e
@@ -145,8 +146,8 @@ def create(client: weaviate.WeaviateClient, settings: Settings, name: str) -> Ma
             wanted = ", ".join(collection_names(settings))
             raise NotFound(f"There is nothing to back up: Weaviate has none of {wanted}.")
         for n in names:
-            if client.collections.exists(store.reindex_name(n)):
-                raise Conflict(f"The collection {n} is being reindexed: run `{store.REINDEX_COMMAND}` to finish first.")
+            if client.collections.exists(reindex_name(n)):
+                raise Conflict(f"The collection {n} is being reindexed: run `{REINDEX_COMMAND}` to finish first.")
         held = contents(client, settings)
         client.backup.create(backup_id=name, backend=BACKEND, include_collections=names)
         made = wait(lambda: client.backup.get_create_status(backup_id=name, backend=BACKEND), f"make the backup {name}")
@@ -171,7 +172,7 @@ def wait(status: Callable[[], BackupStatusReturn], doing: str, timeout_s: float 
 
 def in_the_way(client: weaviate.WeaviateClient, names: list[str]) -> list[str]:
     """Of these collections and their reindex copies, those that exist (a restore cannot write over them)."""
-    return [n for name in names for n in (name, store.reindex_name(name)) if client.collections.exists(n)]
+    return [n for name in names for n in (name, reindex_name(name)) if client.collections.exists(n)]
 
 
 def restore(client: weaviate.WeaviateClient, settings: Settings, name: str, *, replace: bool = False) -> Contents:
@@ -204,12 +205,12 @@ def restore(client: weaviate.WeaviateClient, settings: Settings, name: str, *, r
 
 def space_note(client: weaviate.WeaviateClient, settings: Settings) -> str | None:
     """A sentence when a restored face collection holds vectors of another space than the vectorizer makes."""
-    space = store.vector_space(settings)
+    space = vector_space(settings)
     for name in (settings.collection, settings.library_collection):
-        if client.collections.exists(name) and store.recorded_space(client, name).space != space:
+        if client.collections.exists(name) and recorded_space(client, name).space != space:
             return (
                 f"The collection {name} holds vectors of another face model than the configured one: with the "
-                f"stack running, run `{store.REINDEX_COMMAND}`."
+                f"stack running, run `{REINDEX_COMMAND}`."
             )
     return None
 

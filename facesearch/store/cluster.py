@@ -15,9 +15,9 @@ import weaviate
 from weaviate.classes.config import ConsistencyLevel
 from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError
 
-from facesearch import store
 from facesearch.errors import NotReady
-from facesearch.settings import Settings, WeaviateEndpoint
+from facesearch.settings import Settings, WeaviateEndpoint, node_hostname, weaviate_key
+from facesearch.store.connection import connect_node, connect_to, ready
 
 IN = "HEALTHY"
 """Weaviate's status of a node that is in the cluster and serving."""
@@ -66,7 +66,7 @@ def nodes(
         found = client.cluster.nodes(output="verbose")
     except UnexpectedStatusCodeError:  # 500 while a lost node is still counted in (the first seconds)
         return by_readiness(settings, expected_names, count)
-    at, key = dict(zip(expected_names, settings.weaviate_endpoints)), store.weaviate_key(settings)
+    at, key = dict(zip(expected_names, settings.weaviate_endpoints)), weaviate_key(settings)
     listed = []
     for n in found:
         counted_here = count and n.name in at and n.status == IN
@@ -79,10 +79,10 @@ def nodes(
 def by_readiness(settings: Settings, expected_names: Sequence[str], count: bool) -> list[NodeState]:
     """Each node of `settings.weaviate_endpoints`, named by `expected_names` (else by its address): in the
     cluster if it says it is ready (objects counted with `count`), else DOWN."""
-    key, states = store.weaviate_key(settings), []
+    key, states = weaviate_key(settings), []
     for k, endpoint in enumerate(settings.weaviate_endpoints):
         name = expected_names[k] if k < len(expected_names) else endpoint.url
-        up = store.ready(endpoint)
+        up = ready(endpoint)
         states.append(NodeState(name, IN if up else "DOWN", count_on(endpoint, key) if up and count else None))
     return states
 
@@ -90,18 +90,13 @@ def by_readiness(settings: Settings, expected_names: Sequence[str], count: bool)
 def local_names(settings: Settings) -> list[str]:
     """The nodes' names (CLUSTER_HOSTNAME) in local mode, in the order of their endpoints: facesearch,
     facesearch2, ...; none for a Weaviate elsewhere (`weaviate_hosts`), whose names facesearch does not set."""
-    return [] if settings.weaviate_hosts else [hostname(k) for k in range(1, settings.weaviate_nodes + 1)]
-
-
-def hostname(k: int) -> str:
-    """Local node k's (from 1) CLUSTER_HOSTNAME: facesearch, facesearch2, ... (the first is a single node's name too)."""
-    return "facesearch" if k == 1 else f"facesearch{k}"
+    return [] if settings.weaviate_hosts else [node_hostname(k) for k in range(1, settings.weaviate_nodes + 1)]
 
 
 def count_on(endpoint: WeaviateEndpoint, key: str | None) -> int | None:
     """Objects of every collection as the node at `endpoint` holds them (its own copies); None if it does not answer."""
     try:
-        client = store.connect_to(endpoint, key)
+        client = connect_to(endpoint, key)
     except (WeaviateBaseError, httpx.HTTPError):
         return None
     try:
@@ -133,7 +128,7 @@ def status(settings: Settings) -> Health:
     """`health`, objects counted, through a new connection to the first ready node; when none is ready, each
     node as it answers on its own."""
     try:
-        client, _ = store.connect_node(settings, schema=False)
+        client, _ = connect_node(settings, schema=False)
     except NotReady:
         return Health(by_readiness(settings, local_names(settings), count=True), settings.weaviate_nodes)
     try:

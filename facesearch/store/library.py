@@ -1,4 +1,4 @@
-"""The library's two Weaviate collections and the objects in them.
+"""The photo library's two Weaviate collections, their objects and their queries.
 
 LibraryFace: one object per face, vectorized by img2vec-neural from `image` (a JPEG crop around the
 face). LibraryPhoto: one object per photo, no vector. Ids derive from the folder and the photo's path
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,14 +18,17 @@ from weaviate.classes.config import DataType, Property, Tokenization
 from weaviate.classes.aggregate import GroupByAggregate, Metrics
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateQueryError
 
-from facesearch.errors import NotFound
-from facesearch.face import Box
+from facesearch.errors import NoFace, NotFound
+from facesearch.face.box import Box
 from facesearch.settings import Settings
-from facesearch import store
-from facesearch.store import VECTOR
+from facesearch.store.refusals import found_no_face
+from facesearch.store.replication import Replication
+from facesearch.store.space import face_collection
+from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
 
-NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
+LIBRARY_NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
 
 FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_width", "photo_height", "person_id"]
 """Every property of a LibraryFace but the image blob."""
@@ -49,7 +52,7 @@ class Library:
     faces: Collection
     photos: Collection
 
-    def reading(self, replication: store.Replication) -> Library:
+    def reading(self, replication: Replication) -> Library:
         """The same collections, read at `replication.read`'s consistency level (searches and finds)."""
         return Library(replication.reading(self.faces), replication.reading(self.photos))
 
@@ -72,7 +75,7 @@ class StoredPhoto:
 
 
 @dataclass(frozen=True)
-class StoredFace:
+class LibraryFace:
     """A face of a library photo. `box` is in pixels of the EXIF-oriented photo; `person_id` is "" when
     the face is nobody enrolled."""
 
@@ -88,40 +91,36 @@ class StoredFace:
 
 
 def photo_id(folder: str, path: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"photo\0{folder}\0{path}"))
+    return str(uuid.uuid5(LIBRARY_NAMESPACE, f"photo\0{folder}\0{path}"))
 
 
 def face_id(folder: str, path: str, index: int) -> str:
     """The id of the `index`-th face (from 1, left to right) of a photo."""
-    return str(uuid.uuid5(NAMESPACE, f"face\0{folder}\0{path}\0{index}"))
+    return str(uuid.uuid5(LIBRARY_NAMESPACE, f"face\0{folder}\0{path}\0{index}"))
 
 
 def _text(name: str) -> Property:
     return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
 
 
-def ensure_people_and_library(client: weaviate.WeaviateClient, settings: Settings) -> tuple[Collection, Library]:
-    """The people's faces and the library, created on first use; WrongSpace when either holds vectors of
-    another space than the one the face vectorizer makes now (asked once, `store.vector_space`)."""
-    space = store.vector_space(settings)
-    replication = store.Replication.of(settings)
-    return store.ensure_collection(client, settings.collection, space, replication), ensure_library(client, settings, space)
-
-
-def handles(client: weaviate.WeaviateClient, settings: Settings) -> tuple[Collection, Library]:
-    """The people's faces and the library, as `ensure_people_and_library` made sure of them before, without
-    asking Weaviate anything (a schema read waits for the cluster's Raft leader, which may be the node just lost)."""
-    replication = store.Replication.of(settings)
+def library_handle(client: weaviate.WeaviateClient, settings: Settings) -> Library:
+    """The library as `ensure_library` made sure of it, without asking Weaviate anything."""
+    replication = Replication.of(settings)
     faces, photos = (replication.writing(client.collections.get(name)) for name in (
         settings.library_collection, settings.library_photo_collection))
-    return replication.writing(client.collections.get(settings.collection)), Library(faces, photos)
+    return Library(faces, photos)
+
+
+def library_exists(client: weaviate.WeaviateClient, settings: Settings) -> bool:
+    """Whether a library was ever indexed into this Weaviate (its faces' collection exists)."""
+    return client.collections.exists(settings.library_collection)
 
 
 def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: str) -> Library:
     """The library's collections, created on first use (faces with the face vectorizer and cosine HNSW);
-    WrongSpace when the faces are of another vector space than `space` (`store.vector_space(settings)`)."""
-    replication = store.Replication.of(settings)
-    faces = store.face_collection(client, settings.library_collection, space, [
+    WrongSpace when the faces are of another vector space than `space` (`space.vector_space(settings)`)."""
+    replication = Replication.of(settings)
+    faces = face_collection(client, settings.library_collection, space, [
         _text("folder"), _text("path"), _text("photo_id"), _text("person_id"),
         Property(name="image", data_type=DataType.BLOB),
         Property(name="box", data_type=DataType.INT_ARRAY, description="left, top, right, bottom (px)"),
@@ -155,10 +154,10 @@ def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
     )
 
 
-def stored_face(obj) -> StoredFace:  # noqa: ANN001 - a weaviate Object
+def stored_face(obj) -> LibraryFace:  # noqa: ANN001 - a weaviate Object
     p = obj.properties
-    vector = store.vector_of(obj) if obj.vector else None
-    return StoredFace(
+    vector = vector_of(obj) if obj.vector else None
+    return LibraryFace(
         str(obj.uuid), p["folder"], p["path"], p["photo_id"], Box(*p["box"]),
         int(p.get("photo_width") or 0), int(p.get("photo_height") or 0), p.get("person_id") or "", vector,
     )
@@ -176,7 +175,7 @@ def get_photo(library: Library, id_: str) -> StoredPhoto | None:
     return stored_photo(obj) if obj else None
 
 
-def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> list[StoredFace]:
+def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> list[LibraryFace]:
     """The faces that match a filter (at most 10,000, Weaviate's page limit), with their vectors if asked."""
     result = library.faces.query.fetch_objects(
         filters=where, return_properties=FACE_PROPERTIES, include_vector=vectors, limit=10_000
@@ -184,13 +183,13 @@ def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> li
     return [stored_face(o) for o in result.objects]
 
 
-def faces_of_photos(library: Library, photo_ids: list[str], *, vectors: bool = False) -> list[StoredFace]:
+def faces_of_photos(library: Library, photo_ids: list[str], *, vectors: bool = False) -> list[LibraryFace]:
     """Every face of these photos, left to right within a photo."""
     faces = [f for ids in chunks(photo_ids) for f in faces_where(library, Filter.by_property("photo_id").contains_any(ids), vectors=vectors)]
     return sorted(faces, key=lambda f: (f.photo_id, f.box.left, f.box.top))
 
 
-def faces_with_ids(library: Library, face_ids: list[str], *, vectors: bool = False) -> list[StoredFace]:
+def faces_with_ids(library: Library, face_ids: list[str], *, vectors: bool = False) -> list[LibraryFace]:
     return [f for ids in chunks(face_ids) for f in faces_where(library, Filter.by_id().contains_any(ids), vectors=vectors)]
 
 
@@ -201,7 +200,7 @@ def face_objects_of(library: Library, photo_id_: str) -> list[tuple[dict, dict[s
         include_vector=True, limit=10_000,
     )
     objects = sorted(result.objects, key=lambda o: tuple(o.properties["box"][:2]))
-    return [(dict(o.properties), {VECTOR: store.vector_of(o)}) for o in objects]
+    return [(dict(o.properties), {VECTOR: vector_of(o)}) for o in objects]
 
 
 def delete_photos(library: Library, photo_ids: list[str]) -> None:
@@ -279,21 +278,34 @@ MAX_FACES = 10_000
 """The most faces one search returns (Weaviate's QUERY_MAXIMUM_RESULTS)."""
 
 
+def where(folders: Sequence[str] | None = None, min_width: int = 0) -> Filter | None:
+    """The filter of a find: faces in these folders (None: any) at least `min_width` pixels wide."""
+    parts = []
+    if folders is not None:
+        parts.append(Filter.by_property("folder").contains_any(list(folders) or [""]))
+    if min_width > 0:
+        parts.append(Filter.by_property("face_width").greater_or_equal(min_width))
+    return Filter.all_of(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
 def nearest(
     library: Library,
     *,
     certainty: float,
     image: bytes | None = None,
     vector: Sequence[float] | None = None,
-    where: Filter | None = None,
-) -> list[tuple[StoredFace, float]]:
+    folders: Sequence[str] | None = None,
+    min_width: int = 0,
+) -> list[tuple[LibraryFace, float]]:
     """Every library face at least `certainty` similar to the face in `image` (a JPEG, through Weaviate's
-    nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first; at most MAX_FACES.
+    nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first; at most MAX_FACES;
+    only faces in `folders` (None: every folder) and at least `min_width` pixels wide. NoFace when the face
+    vectorizer finds no face in `image`.
 
     Weaviate returns at most the `limit` asked (25 when none is asked), whatever the certainty floor, so
     the search asks for a page and asks again for a larger one while the page comes back full.
     """
-    common = {"certainty": certainty, "filters": where, "return_properties": FACE_PROPERTIES,
+    common = {"certainty": certainty, "filters": where(folders, min_width), "return_properties": FACE_PROPERTIES,
               "return_metadata": MetadataQuery(certainty=True)}
     if image is not None:
         common["near_image"] = base64.b64encode(image).decode()
@@ -303,7 +315,32 @@ def nearest(
         search = library.faces.query.near_vector
     limit = FIRST_PAGE
     while True:
-        objects = search(limit=limit, **common).objects
+        try:
+            objects = search(limit=limit, **common).objects
+        except WeaviateQueryError as e:
+            if found_no_face(e):
+                raise NoFace("The face vectorizer found no face in the crop around this face.") from e
+            raise
         if len(objects) < limit or limit >= MAX_FACES:
             return [(stored_face(o), float(o.metadata.certainty or 0.0)) for o in objects]
         limit = min(limit * 8, MAX_FACES)
+
+
+def tagged_faces(library: Library) -> list[LibraryFace]:
+    """Every face tagged with an enrolled person."""
+    return faces_where(library, Filter.by_property("person_id").not_equal(""))
+
+
+def set_person(library: Library, face_id: str, person_id: str) -> None:
+    """Tag a face with an enrolled person ("" for nobody)."""
+    library.faces.data.update(uuid=face_id, properties={"person_id": person_id})
+
+
+def write_faces(library: Library, objects: Iterable[NewObject]) -> dict[str, str]:
+    """Insert (or replace) faces as they come; face id -> Weaviate's message for each it refused."""
+    return insert_many(library.faces, objects)
+
+
+def write_photos(library: Library, objects: Iterable[NewObject]) -> dict[str, str]:
+    """Insert (or replace) photo records; photo id -> Weaviate's message for each it refused."""
+    return insert_many(library.photos, objects)

@@ -13,7 +13,7 @@ it into another collection. For a collection C whose recorded vector space is no
 4. delete C_Reindex.
 
 Each step can be run again after a crash or Ctrl-C at any point, and `reindex_collection` finds the step
-to go on with from what exists. While C_Reindex exists, C is refused (`store.check_space`). A face whose
+to go on with from what exists. While C_Reindex exists, C is refused (`space.check_space`). A face whose
 crop the new model finds no face in (the vectorizer answers 422) is left out; the photos on disk are not
 touched.
 """
@@ -27,12 +27,14 @@ from typing import Any
 import weaviate
 from weaviate.classes.query import Filter
 from weaviate.collections import Collection
+from weaviate.exceptions import WeaviateBaseError
 
-from facesearch import store
-from facesearch.errors import FaceSearchError
-from facesearch.library import records
+from facesearch.errors import FaceSearchError, NotReady
 from facesearch.settings import Settings
-from facesearch.store import SpaceRecord
+from facesearch.store.library import recount_faces
+from facesearch.store.refusals import vectorizer_reason, vectorizer_status
+from facesearch.store.space import REINDEX_COMMAND, SpaceRecord, recorded_space, reindex_name, vector_space
+from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
 
 OnProgress = Callable[[str, str, int, int], None]
 """on_progress(collection, step, done, total): step is "vectorizing" or "copying back"; counts are faces."""
@@ -70,7 +72,7 @@ def face_collections(client: weaviate.WeaviateClient, settings: Settings) -> lis
 
     def recount(filled: Collection, left_out: list[dict[str, Any]]) -> None:
         if client.collections.exists(photos):
-            records.recount_faces(filled, client.collections.get(photos), [p["photo_id"] for p in left_out])
+            recount_faces(filled, client.collections.get(photos), [p["photo_id"] for p in left_out])
 
     return [
         FaceCollection(settings.collection, ("person_id", "filename"), lambda p: f"{p['person_id']}/{p['filename']}"),
@@ -83,9 +85,13 @@ def face_collections(client: weaviate.WeaviateClient, settings: Settings) -> lis
 def reindex(
     client: weaviate.WeaviateClient, settings: Settings, on_progress: OnProgress | None = None
 ) -> tuple[str, list[CollectionReport]]:
-    """Bring every face collection into the vectorizer's current space; that space, and a report per collection."""
-    space = store.vector_space(settings)
-    return space, [reindex_collection(client, c, space, on_progress) for c in face_collections(client, settings)]
+    """Bring every face collection into the vectorizer's current space; that space, and a report per collection.
+    NotReady with a sentence when Weaviate fails on the way (running it again goes on where it stopped)."""
+    try:
+        space = vector_space(settings)
+        return space, [reindex_collection(client, c, space, on_progress) for c in face_collections(client, settings)]
+    except WeaviateBaseError as e:
+        raise NotReady("Weaviate failed during the reindex; run it again to go on where it stopped.") from e
 
 
 def reindex_collection(
@@ -93,11 +99,11 @@ def reindex_collection(
 ) -> CollectionReport:
     """Go on from whatever step a reindex of `faces` into `space` is at, to the end (see the module docstring)."""
     report = CollectionReport(faces.name)
-    name, copy = faces.name, store.reindex_name(faces.name)
+    name, copy = faces.name, reindex_name(faces.name)
     while True:
         if client.collections.exists(copy):
             report.reindexed = True
-            record = store.recorded_space(client, copy)
+            record = recorded_space(client, copy)
             if record.space is None:
                 raise FaceSearchError(f"{copy} is not a copy facesearch made (its description records no vector "
                                       f"space); look at it, delete it if it is not yours, and run reindex again.")
@@ -113,7 +119,7 @@ def reindex_collection(
         elif not client.collections.exists(name):
             report.exists = False
             return report
-        elif store.recorded_space(client, name).space == space:
+        elif recorded_space(client, name).space == space:
             report.faces = count(client.collections.get(name))
             return report
         else:
@@ -124,51 +130,51 @@ def fill(
     client: weaviate.WeaviateClient, faces: FaceCollection, on_progress: OnProgress | None
 ) -> list[tuple[str, str]]:
     """Step 1: every face of the collection into its copy, vectorized by Weaviate; the faces left out."""
-    source, target = client.collections.get(faces.name), client.collections.get(store.reindex_name(faces.name))
+    source, target = client.collections.get(faces.name), client.collections.get(reindex_name(faces.name))
     done = ids_in(target)
     objects = (
-        store.NewObject(str(o.uuid), set_properties(o))
+        NewObject(str(o.uuid), set_properties(o))
         for o in source.iterator(return_properties=property_names(source)) if str(o.uuid) not in done
     )
     progress = counted(objects, faces.name, "vectorizing", len(done), count(source), on_progress)
-    failed = store.insert_many(target, progress)
-    refused = {i: m for i, m in failed.items() if store.vectorizer_status(m) == 422}
+    failed = insert_many(target, progress)
+    refused = {i: m for i, m in failed.items() if vectorizer_status(m) == 422}
     if len(refused) < len(failed):
         other = next(m for i, m in failed.items() if i not in refused)
         raise FaceSearchError(
             f"{len(failed) - len(refused)} faces of {faces.name} could not be vectorized "
-            f"({store.vectorizer_reason(other)}); run `{store.REINDEX_COMMAND}` again to go on where it stopped."
+            f"({vectorizer_reason(other)}); run `{REINDEX_COMMAND}` again to go on where it stopped."
         )
     missing = ids_in(source) - ids_in(target) - set(refused)
     if missing:
         raise FaceSearchError(
-            f"{len(missing)} faces of {faces.name} did not reach its copy; run `{store.REINDEX_COMMAND}` again."
+            f"{len(missing)} faces of {faces.name} did not reach its copy; run `{REINDEX_COMMAND}` again."
         )
     left_out = properties_of(source, sorted(refused), faces.label_properties)
     faces.on_left_out(target, list(left_out.values()))
-    return sorted((faces.label(p), store.vectorizer_reason(refused[i])) for i, p in left_out.items())
+    return sorted((faces.label(p), vectorizer_reason(refused[i])) for i, p in left_out.items())
 
 
 def swap(client: weaviate.WeaviateClient, name: str, space: str, on_progress: OnProgress | None) -> None:
     """Steps 3 and 4: the collection made again from its complete copy, vectors included; the copy deleted."""
-    copy = store.reindex_name(name)
-    if client.collections.exists(name) and store.recorded_space(client, name) != SpaceRecord(space):
+    copy = reindex_name(name)
+    if client.collections.exists(name) and recorded_space(client, name) != SpaceRecord(space):
         client.collections.delete(name)  # still the old space: every face of it is in the complete copy
     if not client.collections.exists(name):
         clone(client, copy, name, SpaceRecord(space))
     source, target = client.collections.get(copy), client.collections.get(name)
     done = ids_in(target)
     objects = (
-        store.NewObject(str(o.uuid), set_properties(o), {store.VECTOR: store.vector_of(o)})
+        NewObject(str(o.uuid), set_properties(o), {VECTOR: vector_of(o)})
         for o in source.iterator(return_properties=property_names(source), include_vector=True)
         if str(o.uuid) not in done
     )
-    failed = store.insert_many(target, counted(objects, name, "copying back", len(done), count(source), on_progress))
+    failed = insert_many(target, counted(objects, name, "copying back", len(done), count(source), on_progress))
     missing = ids_in(source) - ids_in(target)
     if failed or missing:
         raise FaceSearchError(
             f"{len(missing)} faces of {name} could not be copied back from {copy}"
-            f"{f' ({next(iter(failed.values()))})' if failed else ''}; run `{store.REINDEX_COMMAND}` again."
+            f"{f' ({next(iter(failed.values()))})' if failed else ''}; run `{REINDEX_COMMAND}` again."
         )
     client.collections.delete(copy)
 
@@ -180,8 +186,8 @@ def clone(client: weaviate.WeaviateClient, name: str, new_name: str, record: Spa
 
 
 def counted(
-    objects: Iterator[store.NewObject], name: str, step: str, done: int, total: int, on_progress: OnProgress | None
-) -> Iterator[store.NewObject]:
+    objects: Iterator[NewObject], name: str, step: str, done: int, total: int, on_progress: OnProgress | None
+) -> Iterator[NewObject]:
     """`objects`, calling on_progress every PROGRESS_EVERY of them and at the end; `done` were done before."""
     for obj in objects:
         yield obj

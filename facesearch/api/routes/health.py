@@ -20,7 +20,7 @@ def health() -> dict[str, str]:
 def ready(backend: BackendDep) -> ReadyOut:
     """Weaviate and the face vectorizer answer: "ready", or "degraded" when a Weaviate node is out of the
     cluster but the rest still serve (503 when no node answers)."""
-    backend.collection()
+    backend.handles()
     url = f"{backend.settings.vectorizer_url}/.well-known/ready"
     try:
         httpx.get(url, timeout=2).raise_for_status()
@@ -39,14 +39,14 @@ def ready(backend: BackendDep) -> ReadyOut:
 def config(backend: BackendDep) -> dict[str, float | int | str]:
     """What the page needs to know: threshold and margin (certainty 0..1) and the rule, upload limit (MB),
     result limits, the library's default similarity floor and the lowest its slider goes (0..1)."""
-    s = backend.settings
+    s, d = backend.settings, backend.decision
     return {
-        "threshold": s.threshold,
-        "margin": s.margin,
-        "rule": s.rule,
+        "threshold": d.threshold,
+        "margin": d.margin,
+        "rule": d.rule,
         "max_upload_mb": s.max_upload_mb,
         "default_limit": s.default_limit,
         "max_limit": s.max_limit,
-        "library_threshold": s.library_threshold,
-        "library_threshold_min": s.library_threshold_min,
+        "library_threshold": d.library_threshold,
+        "library_threshold_min": d.library_threshold_min,
     }

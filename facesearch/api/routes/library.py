@@ -6,22 +6,21 @@ import uuid
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from facesearch import store
-from facesearch.api.backend import Backend, BackendDep, CollectionDep, LibraryDep
-from facesearch.api.library_root import folder_name, photo_file, resolve_folder
+from facesearch.api.backend import Backend, BackendDep, LibraryDep, LibraryReadDep, PeopleReadDep
 from facesearch.api.schemas import (
     BoxOut, FindOut, FolderOut, IndexIn, JobOut, LibraryFaceOut, LibraryMatchOut, LibraryOut, LibraryPhotoOut,
     PersonFindOut, PersonRefOut, QueryFaceOut, SkippedPhotoOut,
 )
 from facesearch.api.uploads import read_upload
 from facesearch.errors import NotFound
-from facesearch.face import encode_jpeg, load_image
-from facesearch.face.image import resize_long_side
+from facesearch.face.image import encode_jpeg, load_image, resize_long_side
 from facesearch.library import find as finder
-from facesearch.library import records
 from facesearch.library.index import folder_key
-from facesearch.library.records import Library, StoredPhoto
+from facesearch.library.root import folder_name, photo_file, resolve_folder
 from facesearch.library.scan import subfolders
+from facesearch.store import library as records
+from facesearch.store import people as enrolled
+from facesearch.store.library import Library, StoredPhoto
 
 router = APIRouter(prefix="/api/library", tags=["library"])
 
@@ -54,7 +53,7 @@ def searched_folders(backend: Backend, library: Library, folder: str | None) -> 
 
 
 @router.get("")
-def status(backend: BackendDep, library: LibraryDep) -> LibraryOut:
+def status(backend: BackendDep, library: LibraryReadDep) -> LibraryOut:
     """The library root, its folders (indexed or not) and the indexing job."""
     root = backend.settings.library_root
     stats = {folder_name(root, k): v for k, v in records.folder_stats(library).items()}
@@ -91,8 +90,8 @@ def forget(folder: str, backend: BackendDep, library: LibraryDep) -> Response:
 @router.post("/find")
 def find_by_photo(
     backend: BackendDep,
-    collection: CollectionDep,
-    library: LibraryDep,
+    people: PeopleReadDep,
+    library: LibraryReadDep,
     photo: UploadFile = File(...),
     threshold: float | None = Query(default=None, ge=0.0, le=1.0),
     min_size: int = Query(default=0, ge=0, le=100_000),
@@ -103,22 +102,22 @@ def find_by_photo(
     """Every library photo in which the photo's face appears, best first."""
     s = backend.settings
     data = read_upload(photo, s.max_upload_mb)
-    t = s.library_threshold if threshold is None else threshold
+    t = backend.decision.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
-    found = finder.find_by_photo(backend.models, library.reading(backend.replication), data, query, face)
-    people = store.names_of(collection, (m.face.person_id for m in found.matches))
+    found = finder.find_by_photo(backend.models, library, data, query, face)
+    names = enrolled.names_of(people, (m.face.person_id for m in found.matches))
     return FindOut(
         width=found.width, height=found.height, query=found.query, note=found.note, threshold=t,
         faces=[QueryFaceOut(index=i, box=BoxOut(**b.to_json())) for i, b in enumerate(found.faces, start=1)],
-        matches=[match_out(m, backend, people) for m in found.matches],
+        matches=[match_out(m, backend, names) for m in found.matches],
     )
 
 
 @router.get("/find")
 def find_by_person(
     backend: BackendDep,
-    collection: CollectionDep,
-    library: LibraryDep,
+    people: PeopleReadDep,
+    library: LibraryReadDep,
     person: str,
     threshold: float | None = Query(default=None, ge=0.0, le=1.0),
     min_size: int = Query(default=0, ge=0, le=100_000),
@@ -127,14 +126,13 @@ def find_by_person(
 ) -> PersonFindOut:
     """Every library photo in which an enrolled person appears, searched with all their photos."""
     s = backend.settings
-    t = s.library_threshold if threshold is None else threshold
+    t = backend.decision.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
-    reading = backend.replication
-    matches = finder.find_by_person(reading.reading(collection), library.reading(reading), person, query)
-    people = store.names_of(collection, [person, *(m.face.person_id for m in matches)])
+    matches = finder.find_by_person(people, library, person, query)
+    names = enrolled.names_of(people, [person, *(m.face.person_id for m in matches)])
     return PersonFindOut(
-        person=PersonRefOut(id=person, name=people.get(person, person)), threshold=t,
-        matches=[match_out(m, backend, people) for m in matches],
+        person=PersonRefOut(id=person, name=names.get(person, person)), threshold=t,
+        matches=[match_out(m, backend, names) for m in matches],
     )
 
 
@@ -150,14 +148,14 @@ def served_photo(backend: Backend, library: Library, photo_id: str) -> StoredPho
 
 
 @router.get("/photos/{photo_id}")
-def photo(photo_id: str, backend: BackendDep, collection: CollectionDep, library: LibraryDep) -> LibraryPhotoOut:
+def photo(photo_id: str, backend: BackendDep, people: PeopleReadDep, library: LibraryReadDep) -> LibraryPhotoOut:
     """A library photo and every face in it, with the person each is known as."""
     p = served_photo(backend, library, photo_id)
     in_photo = records.faces_of_photos(library, [p.id])
-    people = store.names_of(collection, (f.person_id for f in in_photo))
+    names = enrolled.names_of(people, (f.person_id for f in in_photo))
     faces = [
         LibraryFaceOut(face_id=f.id, box=BoxOut(**f.box.to_json()), person_id=f.person_id or None,
-                       name=people.get(f.person_id) if f.person_id else None)
+                       name=names.get(f.person_id) if f.person_id else None)
         for f in in_photo
     ]
     return LibraryPhotoOut(
@@ -168,7 +166,7 @@ def photo(photo_id: str, backend: BackendDep, collection: CollectionDep, library
 
 @router.get("/photos/{photo_id}/image")
 def photo_image(
-    photo_id: str, backend: BackendDep, library: LibraryDep, size: int = Query(default=MAX_IMAGE_SIDE, ge=16, le=MAX_IMAGE_SIDE)
+    photo_id: str, backend: BackendDep, library: LibraryReadDep, size: int = Query(default=MAX_IMAGE_SIDE, ge=16, le=MAX_IMAGE_SIDE)
 ) -> Response:
     """The photo as a JPEG, EXIF orientation applied, its longer side at most `size` pixels."""
     file = photo_file(backend.settings.library_root, served_photo(backend, library, photo_id))

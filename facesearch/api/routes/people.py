@@ -3,16 +3,16 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
-from weaviate.collections import Collection
 
-from facesearch import store
-from facesearch.api.backend import Backend, BackendDep, CollectionDep
+from facesearch.api.backend import Backend, BackendDep, LibraryReadDep, PeopleDep, PeopleReadDep
 from facesearch.api.schemas import EnrollOut, PeopleOut, PersonOut, SkippedOut, people_of
 from facesearch.api.uploads import read_upload
 from facesearch.errors import NotFound
-from facesearch.importer import enroll
-from facesearch.importer.sync import ImportReport
-from facesearch.library.records import photos_per_person
+from facesearch.people import enroll
+from facesearch.people.sync import ImportReport
+from facesearch.store import people as enrolled
+from facesearch.store.library import photos_per_person
+from facesearch.store.people import People
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 
@@ -22,8 +22,8 @@ def read_all(backend: Backend, photos: list[UploadFile]) -> list[tuple[str | Non
     return [(p.filename, read_upload(p, backend.settings.max_upload_mb)) for p in photos]
 
 
-def answer(collection: Collection, person_id: str, report: ImportReport) -> EnrollOut:
-    people = people_of(store.faces_of(collection, person_id))
+def answer(people_: People, person_id: str, report: ImportReport) -> EnrollOut:
+    people = people_of(enrolled.faces_of(people_, person_id))
     person = people[0] if people else PersonOut(id=person_id, name=person_id, photo_count=0, photos=[])
     return EnrollOut(
         person=person,
@@ -33,51 +33,51 @@ def answer(collection: Collection, person_id: str, report: ImportReport) -> Enro
 
 
 @router.get("")
-def list_people(backend: BackendDep, collection: CollectionDep) -> PeopleOut:
+def list_people(people: PeopleReadDep, library: LibraryReadDep) -> PeopleOut:
     """Everyone enrolled, by name, with in how many library photos each is known."""
-    counts = photos_per_person(backend.library())
-    return PeopleOut(people=people_of(list(store.all_faces(collection)), counts))
+    counts = photos_per_person(library)
+    return PeopleOut(people=people_of(list(enrolled.all_faces(people)), counts))
 
 
 @router.post("", status_code=201)
 def create_person(
-    backend: BackendDep, collection: CollectionDep, name: str = Form(...), photos: list[UploadFile] = File(...)
+    backend: BackendDep, people: PeopleDep, name: str = Form(...), photos: list[UploadFile] = File(...)
 ) -> EnrollOut:
     """Enroll a new person from a name and photos."""
     uploads = read_all(backend, photos)
     with backend.write_lock:
-        report = enroll.enroll(backend.models, collection, backend.settings.images_dir, name, uploads)
+        report = enroll.enroll(backend.models, people, backend.settings.images_dir, name, uploads)
     backend.people_changed()
-    return answer(collection, enroll.person_id_for(name), report)
+    return answer(people, enroll.person_id_for(name), report)
 
 
 @router.post("/{person_id}/photos")
 def add_photos(
-    person_id: str, backend: BackendDep, collection: CollectionDep, photos: list[UploadFile] = File(...)
+    person_id: str, backend: BackendDep, people: PeopleDep, photos: list[UploadFile] = File(...)
 ) -> EnrollOut:
     """Add photos to a person."""
     folder = enroll.person_folder(backend.settings.images_dir, person_id)
     uploads = read_all(backend, photos)
     with backend.write_lock:
-        report = enroll.add_photos(backend.models, collection, folder, uploads)
+        report = enroll.add_photos(backend.models, people, folder, uploads)
     backend.people_changed()
-    return answer(collection, person_id, report)
+    return answer(people, person_id, report)
 
 
 @router.delete("/{person_id}/photos/{photo_id}", status_code=204)
-def remove_photo(person_id: str, photo_id: str, backend: BackendDep, collection: CollectionDep) -> Response:
+def remove_photo(person_id: str, photo_id: str, backend: BackendDep, people: PeopleDep) -> Response:
     """Remove one photo (and the person with their last one)."""
     with backend.write_lock:
-        enroll.remove_photo(collection, enroll.person_folder(backend.settings.images_dir, person_id), photo_id)
+        enroll.remove_photo(people, enroll.person_folder(backend.settings.images_dir, person_id), photo_id)
     backend.people_changed()
     return Response(status_code=204)
 
 
 @router.delete("/{person_id}", status_code=204)
-def remove_person(person_id: str, backend: BackendDep, collection: CollectionDep) -> Response:
+def remove_person(person_id: str, backend: BackendDep, people: PeopleDep) -> Response:
     """Remove a person and all their photos."""
     with backend.write_lock:
-        enroll.remove_person(collection, enroll.person_folder(backend.settings.images_dir, person_id))
+        enroll.remove_person(people, enroll.person_folder(backend.settings.images_dir, person_id))
     backend.people_changed()
     return Response(status_code=204)
 
@@ -86,10 +86,10 @@ photos_router = APIRouter(prefix="/api/photos", tags=["photos"])
 
 
 @photos_router.get("/{photo_id}")
-def photo(photo_id: str, collection: CollectionDep) -> Response:
+def photo(photo_id: str, people: PeopleReadDep) -> Response:
     """The enrolled face's JPEG crop."""
     try:
-        data = store.face_image(collection, str(uuid.UUID(photo_id)))
+        data = enrolled.face_image(people, str(uuid.UUID(photo_id)))
     except ValueError:
         data = None
     if data is None:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from facesearch.api.backend import BackendDep, CollectionDep
+from facesearch.api.backend import BackendDep, PeopleReadDep
 from facesearch.api.schemas import SearchOut
 from facesearch.api.uploads import read_upload
-from facesearch.search import search_photo
+from facesearch.people.search import search_photo
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api", tags=["search"])
 @router.post("/search")
 def search(
     backend: BackendDep,
-    collection: CollectionDep,
+    people: PeopleReadDep,
     photo: UploadFile = File(...),
     limit: int | None = Query(default=None, ge=1, le=100),
 ) -> SearchOut:
@@ -21,6 +21,6 @@ def search(
     s = backend.settings
     data = read_upload(photo, s.max_upload_mb)
     k = min(limit or s.default_limit, s.max_limit)
-    reading = backend.replication.reading(collection)
-    result = search_photo(backend.models, reading, data, limit=k, threshold=s.threshold, margin=s.margin, rule=s.rule)
+    d = backend.decision
+    result = search_photo(backend.models, people, data, limit=k, threshold=d.threshold, margin=d.margin, rule=d.rule)
     return SearchOut.of(result)
