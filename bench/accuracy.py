@@ -10,8 +10,8 @@ Protocol, on each folder laid out as <identity>/<photos>:
 Each configuration (detector:embedder) runs on its own private stack. Its threshold, margin and rule
 are chosen on all the folders together: the most enrolled people named right on average, with false
 accepts <= --far on each folder.
-Each query goes through facesearch.search (face crop -> Weaviate nearImage -> our vectorizer); the
-face judged is the one the importer would pick (facesearch.importer.prepare.pick_face), else the largest. A whole-image baseline (no detection, no alignment:
+Each query goes through facesearch.people.search (face crop -> Weaviate nearImage -> our vectorizer); the
+face judged is the one the importer would pick (facesearch.people.prepare.pick_face), else the largest. A whole-image baseline (no detection, no alignment:
 the photo squeezed into the embedding model, as the original demo feeds whole photos to ResNet-50) is
 measured on the same split, with exact search in memory.
 
@@ -36,16 +36,20 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_machine, write_result  # noqa: E402
-from facesearch import store  # noqa: E402
-from facesearch.decide import person_scores  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.face.embed import load_embedder  # noqa: E402
-from facesearch.importer import import_people, scan_images  # noqa: E402
-from facesearch.importer.prepare import pick_face  # noqa: E402
-from facesearch.search import POOL, search_photo  # noqa: E402
+from facesearch.local.stack import LocalStack  # noqa: E402
+from facesearch.people.decide import person_scores  # noqa: E402
+from facesearch.people.prepare import pick_face  # noqa: E402
+from facesearch.people.scan import scan_images  # noqa: E402
+from facesearch.people.search import POOL, search_photo  # noqa: E402
+from facesearch.people.sync import import_people  # noqa: E402
 from facesearch.settings import ROOT  # noqa: E402
-from facesearch.stack import LocalStack, isolated_settings  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.people import People, ensure_people  # noqa: E402
+from facesearch.store.space import vector_space  # noqa: E402
+from facesearch.testing import isolated_settings  # noqa: E402
 
 GRID_T = np.round(np.arange(0.6000, 0.99501, 0.0025), 4)
 GRID_M = np.round(np.arange(0.0, 0.08001, 0.0025), 4)
@@ -97,9 +101,9 @@ def link_gallery(enroll: dict[str, list[Path]], images: Path) -> None:
             (images / identity / photo.name).symlink_to(photo.resolve())
 
 
-def ask(models: FaceModels, collection, query: Query) -> Answer:  # noqa: ANN001 - a weaviate Collection
+def ask(models: FaceModels, people: People, query: Query) -> Answer:
     try:
-        result = search_photo(models, collection, query.path.read_bytes(), limit=POOL, threshold=2.0, margin=0.0)
+        result = search_photo(models, people, query.path.read_bytes(), limit=POOL, threshold=2.0, margin=0.0)
     except FaceSearchError:
         return Answer(query, [])
     boxes = [f.box for f in result.faces]
@@ -116,17 +120,17 @@ def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Pat
     stack = LocalStack(settings)
     stack.start(log=lambda line: print(f"  {line}", flush=True))
     try:
-        client = store.connect(settings)
-        collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
+        client = connect(settings)
+        people = ensure_people(client, settings, vector_space(settings))
         started = time.perf_counter()
-        report = import_people(collection, scan_images(work / "images"), workers=settings.import_workers,
+        report = import_people(people, scan_images(work / "images"), workers=settings.import_workers,
                                detector=detector)
         imported_s = time.perf_counter() - started
         print(f"  enrolled {len(report.imported)} photos in {imported_s:.0f} s; skipped {len(report.skipped)}", flush=True)
         models = FaceModels.load(settings, embed=False)
         started = time.perf_counter()
         with ThreadPoolExecutor(settings.vectorizer_workers) as pool:
-            answers = list(pool.map(lambda q: ask(models, collection, q), queries))
+            answers = list(pool.map(lambda q: ask(models, people, q), queries))
         searched_s = time.perf_counter() - started
         client.close()
     finally:

@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 from weaviate.collections import Collection
 
-from facesearch import WEAVIATE_VERSION, store
+from facesearch import WEAVIATE_VERSION
+from facesearch.local.stack import LocalStack
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, isolated_settings
+from facesearch.store.writes import VECTOR
+from facesearch.testing import isolated_settings
 
 RESULTS = ROOT / "bench" / "results"
 """Where every run writes `<name>-<UTC timestamp>.json` (git-ignored)."""
@@ -147,7 +149,7 @@ def insert_synthetic(
         with collection.batch.fixed_size(batch_size=batch_size, concurrent_requests=2) as batch:
             for k, vector in enumerate(vectors[start : start + CHUNK], start=first + start):
                 properties = {"name": "synthetic", "person_id": f"synthetic-{k}", "filename": f"{k}.jpg"}
-                batch.add_object(properties=properties, uuid=synthetic_id(k), vector={store.VECTOR: vector.tolist()})
+                batch.add_object(properties=properties, uuid=synthetic_id(k), vector={VECTOR: vector.tolist()})
         failed += len(collection.batch.failed_objects)
         for reason in sorted({e.message for e in collection.batch.failed_objects})[:3]:
             print(f"  failed: {reason}", flush=True)

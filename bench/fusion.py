@@ -29,7 +29,7 @@ from facesearch.face import THOROUGH, load_image  # noqa: E402
 from facesearch.face.detect import YuNet  # noqa: E402
 from facesearch.face.embed import load_embedder  # noqa: E402
 from facesearch.face.models import FaceModels  # noqa: E402
-from facesearch.importer.prepare import pick_face  # noqa: E402
+from facesearch.people.prepare import pick_face  # noqa: E402
 from facesearch.settings import ROOT  # noqa: E402
 
 MODES = ("coarse", "averaged")

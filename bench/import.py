@@ -1,6 +1,6 @@
 """Import speed (photos/s): our importer, a naive importer, and the vectorizer's raw rate, on one stack.
 
-  ours:  facesearch.importer.import_people (detection in `import_workers` processes, face crops, batches)
+  ours:  facesearch.people.sync.import_people (detection in `import_workers` processes, face crops, batches)
          into a fresh collection;
   naive: as Weaviate's original face demo script does it: for each photo, read it, base64 the whole photo
          and insert it as one object with one request (`collection.data.insert`), one at a time;
@@ -30,11 +30,14 @@ from weaviate.exceptions import WeaviateBaseError
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import goal, print_machine, running_stack, timed, write_result  # noqa: E402
-from facesearch import store  # noqa: E402
 from facesearch.face import FaceModels  # noqa: E402
-from facesearch.importer import Person, import_people, scan_images  # noqa: E402
-from facesearch.importer import prepare as prep  # noqa: E402
+from facesearch.people import prepare as prep  # noqa: E402
+from facesearch.people.scan import Person, scan_images  # noqa: E402
+from facesearch.people.sync import import_people  # noqa: E402
 from facesearch.settings import ROOT, Settings  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.people import People, ensure_people  # noqa: E402
+from facesearch.store.space import vector_space  # noqa: E402
 
 GOAL_RATE = 50.0
 """Issue goals: our importer at >= 50 photos/s, >= 10x the naive one, >= 80% of the vectorizer's raw rate."""
@@ -55,10 +58,10 @@ def first_photos(folder: Path, limit: int) -> list[Person]:
     return people
 
 
-def ours(settings: Settings, collection: Collection, people: list[Person]) -> dict:
+def ours(settings: Settings, enrolled: People, people: list[Person]) -> dict:
     """Our importer into an empty collection."""
     report, seconds = timed(lambda: import_people(
-        collection, people, workers=settings.import_workers, detector=settings.detector))
+        enrolled, people, workers=settings.import_workers, detector=settings.detector))
     return rated(count(people), seconds, len(report.imported))
 
 
@@ -105,17 +108,23 @@ def measure(detector: str, embedder: str, people: list[Person], work: Path) -> d
     with running_stack(work, work / "people", detector=detector, embedder=embedder) as (settings, _):
         print("raw: making the crops our importer sends (not timed)", flush=True)
         crops = crops_of(people, settings.detector)
-        client = store.connect(settings)
+        client = connect(settings)
         try:
+            space = vector_space(settings)
             runs = {"raw": raw(settings, crops)}
             print_run("raw", runs["raw"])
-            runs["ours"] = ours(settings, store.ensure_collection(client, "BenchOurs", store.vector_space(settings)), people)
+            runs["ours"] = ours(settings, fresh_people(client, settings, "BenchOurs", space), people)
             print_run("ours", runs["ours"])
-            runs["naive"] = naive(store.ensure_collection(client, "BenchNaive", store.vector_space(settings)), people)
+            runs["naive"] = naive(fresh_people(client, settings, "BenchNaive", space).faces, people)
             print_run("naive", runs["naive"])
         finally:
             client.close()
     return runs
+
+
+def fresh_people(client, settings: Settings, name: str, space: str) -> People:  # noqa: ANN001 - a WeaviateClient
+    """A people collection named `name` (the people's schema), created on first use."""
+    return ensure_people(client, settings.model_copy(update={"collection": name}), space)
 
 
 def count(people: list[Person]) -> int:

@@ -40,12 +40,15 @@ from bench.common import (  # noqa: E402
     goal, insert_synthetic, percentiles, print_machine, print_progress, running_stack, timed, unit_vectors,
     write_result,
 )
-from facesearch import store  # noqa: E402
 from facesearch.errors import NoFace  # noqa: E402
 from facesearch.face import QUICK, THOROUGH, FaceModels, encode_jpeg, largest, load_image  # noqa: E402
-from facesearch.importer import import_people, scan_images  # noqa: E402
-from facesearch.search import POOL  # noqa: E402
+from facesearch.people.scan import scan_images  # noqa: E402
+from facesearch.people.search import POOL  # noqa: E402
+from facesearch.people.sync import import_people  # noqa: E402
 from facesearch.settings import ROOT, Settings, get_settings  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.people import METADATA, ensure_people  # noqa: E402
+from facesearch.store.space import vector_space  # noqa: E402
 from facesearch.vectorizer.app import face_vector  # noqa: E402
 
 PHOTO = ROOT / "images" / "Cady_Coleman" / "1.jpg"
@@ -155,10 +158,10 @@ def api_search(settings: Settings, photos: list[Path], queries: int) -> dict:
 
 
 def near_vector(collection: Collection, vectors: list[np.ndarray], queries: int) -> dict:
-    """Weaviate's nearVector alone, asked as facesearch.store asks nearImage (POOL faces, metadata)."""
+    """Weaviate's nearVector alone, asked as facesearch.store.people asks nearImage (POOL faces, metadata)."""
     def ask(vector: np.ndarray) -> object:
         return collection.query.near_vector(
-            near_vector=vector.tolist(), limit=POOL, return_properties=store.METADATA,
+            near_vector=vector.tolist(), limit=POOL, return_properties=METADATA,
             return_metadata=MetadataQuery(certainty=True, distance=True),
         )
 
@@ -182,10 +185,11 @@ def search_latency(args: argparse.Namespace, models: FaceModels, work: Path) -> 
     shutil.copytree(ROOT / "images", work / "images")
     with running_stack(work, work / "images", detector=models.detector_name, embedder=models.embedder.name) as (settings, _):
         crops, vectors = query_faces(models, photos, settings.mirror)
-        client = store.connect(settings)
+        client = connect(settings)
         try:
-            collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
-            real = len(import_people(collection, scan_images(work / "images"), workers=settings.import_workers,
+            people = ensure_people(client, settings, vector_space(settings))
+            collection = people.faces
+            real = len(import_people(people, scan_images(work / "images"), workers=settings.import_workers,
                                      detector=settings.detector).imported)
             rows, rng = [], np.random.default_rng(0)
             for size in args.sizes:

@@ -33,13 +33,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.accuracy import smoke_data  # noqa: E402
 from bench.common import CHUNK, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
-from facesearch import store  # noqa: E402
+from weaviate.classes.query import Filter  # noqa: E402
+
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
-from facesearch.library import records  # noqa: E402
+from facesearch.face.embed import decision_for  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
 from facesearch.settings import ROOT, get_settings  # noqa: E402
+from facesearch.store import library as records  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.space import vector_space  # noqa: E402
+from facesearch.store.writes import VECTOR  # noqa: E402
 
 DATA = [ROOT.parent / "shared" / "lfw-dev", ROOT.parent / "shared" / "lfw-dev-multi"]
 FLOOR_BELOW = 0.08
@@ -71,7 +76,7 @@ def link_library(data: list[Path], folder: Path) -> list[Photo]:
     return photos
 
 
-def labelled(faces: list[records.StoredFace]) -> dict[str, str]:
+def labelled(faces: list[records.LibraryFace]) -> dict[str, str]:
     """photo id -> id of its labelled face (the one nearest the photo's middle)."""
     best: dict[str, tuple[float, str]] = {}
     for f in faces:
@@ -153,13 +158,13 @@ def accuracy(settings, library: records.Library, data: list[Path], work: Path) -
           f"({settings.import_workers} detection processes)", flush=True)
     report, seconds = timed(lambda: index_folder(library, folder, workers=settings.import_workers, detector=settings.detector))
     key = folder_key(folder)
-    faces = records.faces_where(library, records.Filter.by_property("folder").equal(key), vectors=True) if len(photos) < 9000 else []
+    faces = records.faces_where(library, Filter.by_property("folder").equal(key), vectors=True) if len(photos) < 9000 else []
     index = {"photos": len(photos), "faces": report.faces, "skipped": len(report.skipped), "seconds": round(seconds, 1),
              "photos_per_s": round(len(photos) / seconds, 1), "faces_per_s": round(report.faces / seconds, 1)}
     print(f"  indexed in {seconds:.0f} s: {index['photos_per_s']} photos/s, {index['faces_per_s']} faces/s, "
           f"{report.faces:,} faces, {len(report.skipped)} skipped", flush=True)
     models = FaceModels.load(settings, embed=False)
-    floor = max(0.5, round(settings.threshold - FLOOR_BELOW, 4))
+    floor = max(0.5, round(decision_for(settings).threshold - FLOOR_BELOW, 4))
     results = run_queries(models, library, key, photos, labelled(faces), floor)
     rows = curve(results, floor)
     chosen = next((r for r in rows if r["precision"] >= PRECISION), None)
@@ -191,7 +196,7 @@ def grow(library: records.Library, key: str, vectors: np.ndarray, first: int) ->
                 path = f"synthetic/{k}.jpg"
                 props = {"folder": key, "path": path, "photo_id": records.photo_id(key, path), "person_id": "",
                          "box": [0, 0, 100, 100], "face_width": 100, "photo_width": 250, "photo_height": 250}
-                batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={store.VECTOR: vector.tolist()})
+                batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={VECTOR: vector.tolist()})
         print(f"  library faces: {first + start + min(CHUNK, len(vectors) - start):,}", flush=True)
 
 
@@ -279,12 +284,12 @@ def main() -> None:
         (work / "images").mkdir()
         with running_stack(work, work / "images", library_root=work, detector=args.detector, embedder=args.embedder) as (settings, _):
             print(f"faces: {settings.detector}:{settings.embedder}", flush=True)
-            client = store.connect(settings)
+            client = connect(settings)
             try:
-                library = records.ensure_library(client, settings, store.vector_space(settings))
+                library = records.ensure_library(client, settings, vector_space(settings))
                 acc, key, real = accuracy(settings, library, data, work)
                 print_accuracy(acc)
-                threshold = acc["chosen"]["threshold"] if acc["chosen"] else settings.library_threshold
+                threshold = acc["chosen"]["threshold"] if acc["chosen"] else decision_for(settings).library_threshold
                 every = sorted((work / "library").rglob("*.*"))
                 queries = every[:: max(1, len(every) // max(1, args.queries))][: args.queries]
                 records.forget_folder(library, key)

@@ -34,10 +34,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import goal, print_machine, running_stack, write_result  # noqa: E402
-from facesearch import store  # noqa: E402
-from facesearch.importer import import_people, scan_images  # noqa: E402
+from facesearch.local.stack import settings_env  # noqa: E402
+from facesearch.people.scan import scan_images  # noqa: E402
+from facesearch.people.sync import import_people  # noqa: E402
 from facesearch.settings import ROOT, Settings  # noqa: E402
-from facesearch.stack import settings_env  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.people import ensure_people  # noqa: E402
+from facesearch.store.space import vector_space  # noqa: E402
 from tools.derive_people import MAX_PER_PERSON, derive_people  # noqa: E402
 
 LOOK_FOR = sorted((ROOT / "look_for").iterdir())
@@ -230,10 +233,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="facesearch-load-") as tmp:
         small, large = build_people(Path(tmp), args.per_person)
         with running_stack(Path(tmp), small) as (settings, _):
-            client = store.connect(settings)
+            client = connect(settings)
             try:
-                collection = store.ensure_collection(client, settings.collection, store.vector_space(settings))
-                print(f"sample people: {import_people(collection, scan_images(small)).summary()}", flush=True)
+                people = ensure_people(client, settings, vector_space(settings))
+                print(f"sample people: {import_people(people, scan_images(small)).summary()}", flush=True)
             finally:
                 client.close()
             print(f"window: {args.clients} clients searching for {args.seconds:g} s while {large} is imported "

@@ -31,9 +31,10 @@ from bench.common import (  # noqa: E402
     DIM, goal, insert_synthetic, percentiles, print_machine, print_progress, running_stack, timed, unit_vectors,
     write_result,
 )
-from facesearch import store  # noqa: E402
-from facesearch.search import POOL  # noqa: E402
-from facesearch.stack import node_name  # noqa: E402
+from facesearch.people.search import POOL  # noqa: E402
+from facesearch.settings import node_program  # noqa: E402
+from facesearch.store.connection import connect  # noqa: E402
+from facesearch.store.replication import Replication  # noqa: E402
 
 PER_PERSON = 4
 """Synthetic photos per synthetic person."""
@@ -75,7 +76,7 @@ def exact_top(gallery_vectors: np.ndarray, queries: np.ndarray, k: int) -> np.nd
     return np.concatenate(top)
 
 
-def create(client, ef: int, replication: store.Replication):  # noqa: ANN001, ANN201 - weaviate client and Collection
+def create(client, ef: int, replication: Replication):  # noqa: ANN001, ANN201 - weaviate client and Collection
     """A fresh collection like FaceRecognition (spread and read/written as `replication` says), but with
     vectors given by the caller."""
     if client.collections.exists(COLLECTION):
@@ -119,7 +120,7 @@ def resident_mb(pid: int | None) -> float | None:
 
 def weaviate_mb(stack, nodes: int) -> float | None:  # noqa: ANN001 - a LocalStack
     """Resident memory (MiB) of every Weaviate node together."""
-    sizes = [resident_mb(stack.pid(node_name(k))) for k in range(1, nodes + 1)]
+    sizes = [resident_mb(stack.pid(node_program(k))) for k in range(1, nodes + 1)]
     return None if None in sizes else sum(sizes)
 
 
@@ -154,9 +155,9 @@ def measure(args: argparse.Namespace, work: Path, nodes: int = 1) -> dict:
     (work / "images").mkdir()
     print(f"\n== {nodes} Weaviate node(s)", flush=True)
     with running_stack(work, work / "images", weaviate_nodes=nodes) as (settings, stack):
-        client = store.connect(settings)
+        client = connect(settings)
         try:
-            replication = store.Replication.of(settings)
+            replication = Replication.of(settings)
             collection = create(client, ef=max(args.ef), replication=replication)
             memory_before = weaviate_mb(stack, nodes)
             print(f"inserting {args.size:,} faces ({len(centres):,} people)", flush=True)

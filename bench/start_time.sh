@@ -13,7 +13,7 @@ export npm_config_cache="$work/npm" PIP_NO_CACHE_DIR=1 FACESEARCH_MODE=local
 unset WEAVIATE_BIN
 # Free ports, so a running facesearch is not disturbed.
 eval "$("$here/.venv/bin/python" - <<'PY'
-from facesearch.stack import free_port, free_port_block
+from facesearch.testing import free_port, free_port_block
 for name in ("WEAVIATE_PORT", "WEAVIATE_GRPC_PORT", "VECTORIZER_PORT", "API_PORT"):
     print(f"export FACESEARCH_{name}={free_port()}")
 print(f"export FACESEARCH_WEAVIATE_CLUSTER_PORT={free_port_block(5)}")

@@ -11,10 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from facesearch import store
 from facesearch.api import keys
+from facesearch.local.stack import LocalStack, StackError
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, StackError, isolated_settings
+from facesearch.store import people as store
+from facesearch.store.connection import connect
+from facesearch.store.space import vector_space
+from facesearch.testing import isolated_settings
 
 LOOK_FOR = ROOT / "look_for"
 IMAGES = ROOT / "images"
@@ -42,19 +45,20 @@ class Stack:
     key: str
 
     def import_people(self):  # noqa: ANN201 - ImportReport
-        from facesearch.importer import import_people, scan_images
+        from facesearch.people.scan import scan_images
+        from facesearch.people.sync import import_people
 
-        client = store.connect(self.settings)
+        client = connect(self.settings)
         try:
-            collection = store.ensure_collection(client, self.settings.collection, store.vector_space(self.settings))
-            return import_people(collection, scan_images(self.settings.images_dir))
+            people = store.ensure_people(client, self.settings, vector_space(self.settings))
+            return import_people(people, scan_images(self.settings.images_dir))
         finally:
             client.close()
 
-    def faces(self) -> list[store.StoredFace]:
-        client = store.connect(self.settings)
+    def faces(self) -> list[store.EnrolledFace]:
+        client = connect(self.settings)
         try:
-            return list(store.all_faces(store.ensure_collection(client, self.settings.collection, store.vector_space(self.settings))))
+            return list(store.all_faces(store.ensure_people(client, self.settings, vector_space(self.settings))))
         finally:
             client.close()
 
@@ -98,3 +102,46 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert len(report.imported) == 8, report
         yield s
     local.stop(log=lambda _: None)
+
+
+SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_scripts.py", "test_reindex.py", "test_backup.py",
+              "test_import_faults.py", "test_access.py")
+"""Files that start stacks of their own (minutes each): run first, so that the test processes end together."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file, and of the other files, stays
+
+
+# The fuzz tier's tallies: counted in whichever process ran the tests (an xdist worker sends its counts to the
+# controller when it ends), printed once at the end of the run.
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        from tests.fuzz.answers import tallies
+
+        output["fuzz"] = tallies()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # noqa: ANN001 - xdist's WorkerController
+    counts = getattr(node, "workeroutput", {}).get("fuzz")
+    if counts:
+        from tests.fuzz.answers import add
+
+        add(counts)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.fuzz.answers import report_lines
+
+    lines = report_lines()
+    if lines:
+        terminalreporter.section("fuzz inputs tried")
+        for line in lines:
+            terminalreporter.write_line(line)

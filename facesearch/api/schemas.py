@@ -140,6 +140,11 @@ class FolderOut(BaseModel):
     skipped: list[SkippedPhotoOut]
 
 
+class MovedPhotoOut(BaseModel):
+    old: str
+    new: str
+
+
 class JobOut(BaseModel):
     folder: str
     state: str
@@ -147,6 +152,17 @@ class JobOut(BaseModel):
     total: int
     summary: str | None
     error: str | None
+    photos: int = 0
+    skipped: list[SkippedPhotoOut] = []
+    moved: list[MovedPhotoOut] = []
+
+    @classmethod
+    def of(cls, job) -> JobOut:  # noqa: ANN001 - a library.jobs.Job
+        return cls(
+            folder=job.folder, state=job.state, done=job.done, total=job.total, summary=job.summary, error=job.error,
+            photos=job.photos, skipped=[SkippedPhotoOut(path=p, reason=r) for p, r in job.skipped],
+            moved=[MovedPhotoOut(old=o, new=n) for o, n in job.moved],
+        )
 
 
 class LibraryOut(BaseModel):

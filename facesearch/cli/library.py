@@ -1,4 +1,4 @@
-"""`python -m facesearch find` and `python -m facesearch library ...`: the library from a terminal.
+"""`python -m facesearch find` (in this process) and `python -m facesearch library ...`: the library from a terminal.
 
 Results go to stdout (with --json, exactly one JSON array and nothing else); progress, notes and the
 indexing summary go to stderr.
@@ -6,7 +6,6 @@ indexing summary go to stderr.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from facesearch.errors import BadRequest, NotFound
 from facesearch.face.embed import decision_for
 from facesearch.face.image import load_image
 from facesearch.face.models import FaceModels
+from facesearch.cli.find import Row
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
 from facesearch.library.scan import subfolders
@@ -96,25 +96,9 @@ def index(s: Session, folder: Path, out=sys.stdout) -> IndexReport:  # noqa: ANN
     return report
 
 
-def box_text(m: Match) -> str:
-    b = m.face.box
-    return f"left={b.left} top={b.top} right={b.right} bottom={b.bottom}"
-
-
-def print_matches(matches: list[Match], as_json: bool, names: dict[str, str]) -> None:
-    if as_json:
-        rows = [{"path": m.face.path, "similarity": round(m.similarity, 4), "box": m.face.box.to_json()} for m in matches]
-        print(json.dumps(rows))
-        return
-    for m in matches:
-        who = f"  ({names.get(m.face.person_id, m.face.person_id)})" if m.face.person_id else ""
-        print(f"{m.face.path}  similarity {m.similarity:.3f}  box {box_text(m)}{who}")
-
-
-def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
-    """`find`: index the folder (only what changed), then print every photo with the face, best first."""
-    settings = get_settings()
-    folder = checked_folder(args.folder)
+def find_here(settings: Settings, args, folder: Path) -> tuple[list[Row], float]:  # noqa: ANN001 - argparse.Namespace
+    """`find` in this process: index the folder (only what changed), then every photo with the face, best first;
+    with the similarity threshold used."""
     photo = None if args.person else read_query(args.query)
     threshold = decision_for(settings).library_threshold if args.threshold is None else args.threshold
     query = Query(threshold, args.min_size, args.limit, [folder_key(folder)])
@@ -131,10 +115,12 @@ def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
                 print(f"note: {found.note}", file=sys.stderr)
             matches = found.matches
         names = enrolled.names_of(reading.people, (m.face.person_id for m in matches))
-    if not matches:
-        print(f"No photo in {folder} has this face at similarity {threshold:.3f} or more.", file=sys.stderr)
-    print_matches(matches, args.json, names)
-    return 0
+    return [row(m, names) for m in matches], threshold
+
+
+def row(m: Match, names: dict[str, str]) -> Row:
+    who = names.get(m.face.person_id, m.face.person_id) if m.face.person_id else None
+    return Row(m.face.path, round(m.similarity, 4), m.face.box.to_json(), who)  # as the API answers it
 
 
 def read_query(path: Path) -> bytes:

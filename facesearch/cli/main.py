@@ -28,7 +28,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Every photo of a folder in which a face appears."""
-    from facesearch.cli.library import run_find
+    from facesearch.cli.find import run_find
 
     return run_find(args)
 

@@ -16,14 +16,17 @@ class Box:
 
     @property
     def width(self) -> int:
+        """Pixels, right - left."""
         return self.right - self.left
 
     @property
     def height(self) -> int:
+        """Pixels, bottom - top."""
         return self.bottom - self.top
 
     @property
     def area(self) -> int:
+        """Square pixels (0 for an empty box)."""
         return max(0, self.width) * max(0, self.height)
 
     def distance_to(self, x: float, y: float) -> float:
@@ -48,4 +51,5 @@ class Box:
         return Box(max(0, self.left), max(0, self.top), min(width, self.right), min(height, self.bottom))
 
     def to_json(self) -> dict[str, int]:
+        """{"left", "top", "right", "bottom"} in pixels, as the API and `find --json` give boxes."""
         return {"left": self.left, "top": self.top, "right": self.right, "bottom": self.bottom}

@@ -70,6 +70,7 @@ class YuNet:
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
+        """Faces in an (H, W, 3) uint8 RGB image, left to right; boxes and landmarks in its pixels (x, y)."""
         return self.detect_at(image, self.LONG_SIDE[look])
 
     def detect_at(self, image: np.ndarray, long_side: int, refine: bool = True) -> list[Face]:
@@ -158,6 +159,7 @@ class Dlib:
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
+        """Faces in an (H, W, 3) uint8 RGB image, left to right; boxes in its pixels (no landmarks)."""
         return self.detect_passes(image, self.PASSES[look])
 
     def detect_passes(self, image: np.ndarray, passes: Sequence[DetectPass]) -> list[Face]:

@@ -207,10 +207,12 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        """The vector's length: the parts' lengths added up."""
         return sum(net.dim for net, _ in self.parts)
 
     @property
     def chips(self) -> list[ChipSpec]:
+        """The aligned chips the parts need (kind and side in pixels), each once."""
         return list(dict.fromkeys(net.chip for net, _ in self.parts))
 
     @property

@@ -66,6 +66,7 @@ decoded); above it Pillow only warns up to twice as many, facesearch refuses."""
 
 
 def too_large(size: str) -> str:
+    """The sentence refusing a photo of `size` (e.g. "9400 x 9400 pixels")."""
     return (f"This photo is too large to read: {size}, where facesearch reads photos of up to "
             f"{MAX_PIXELS // 1_000_000} million pixels. Use a smaller copy of it.")
 

@@ -96,6 +96,7 @@ def photo_record(
 
 
 def face_objects(folder: str, photo: DiskPhoto, found: Detected) -> Iterator[NewObject]:
+    """The LibraryFace objects of a photo's faces (boxes and sizes in pixels of the EXIF-oriented photo)."""
     pid = records.photo_id(folder, photo.path)
     for index, (box, crop) in enumerate(found.faces, start=1):
         properties = {

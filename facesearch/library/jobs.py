@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """An indexing: the folder (as the API names it), state running/done/failed, photos read of those to read."""
+    """An indexing: the folder (as the API names it), state running/done/failed, photos read of those to read;
+    once done, the photos in the folder, those skipped in this run (path, reason) and moved (old path, new path)."""
 
     folder: str
     state: str = "running"
@@ -33,6 +34,9 @@ class Job:
     total: int = 0
     summary: str | None = None
     error: str | None = None
+    photos: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()
+    moved: tuple[tuple[str, str], ...] = ()
 
 
 class LibraryJobs:
@@ -71,7 +75,8 @@ class LibraryJobs:
                 library, folder, tagger=tagger, workers=s.import_workers, detector=s.detector, models=self.models,
                 on_photo=lambda _, done, total: self._update(done=done, total=total),
             )
-            self._update(state="done", summary=report.summary())
+            self._update(state="done", summary=report.summary(), photos=report.photos,
+                         skipped=tuple(report.skipped), moved=tuple(report.moved))
         except FaceSearchError as e:
             self._update(state="failed", error=e.message)
         except Exception:  # noqa: BLE001 - the job must end with a sentence, whatever happened

@@ -54,7 +54,8 @@ def connect_node(settings: Settings, schema: bool = True) -> tuple[weaviate.Weav
                 raise
         return client, endpoint
     where = endpoints[0].url if len(endpoints) == 1 else f"any of {', '.join(e.url for e in endpoints)}"
-    raise NotReady(f"Weaviate is not reachable at {where}.")
+    hint = "" if settings.weaviate_hosts else " Start the stack with `bash start.sh` (or `python -m facesearch stack start`)."
+    raise NotReady(f"Weaviate is not reachable at {where}.{hint}")
 
 
 def connect_to(endpoint: WeaviateEndpoint, key: str | None) -> weaviate.WeaviateClient:

@@ -91,6 +91,7 @@ class LibraryFace:
 
 
 def photo_id(folder: str, path: str) -> str:
+    """The id of the photo at `path` (relative, with `/`) in the indexed `folder` (absolute)."""
     return str(uuid.uuid5(LIBRARY_NAMESPACE, f"photo\0{folder}\0{path}"))
 
 
@@ -155,6 +156,7 @@ def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
 
 
 def stored_face(obj) -> LibraryFace:  # noqa: ANN001 - a weaviate Object
+    """A LibraryFace object as data; its box (left, top, right, bottom) in pixels of the EXIF-oriented photo."""
     p = obj.properties
     vector = vector_of(obj) if obj.vector else None
     return LibraryFace(

@@ -67,6 +67,7 @@ class Candidate:
 
 
 def object_id(person_id: str, filename: str) -> str:
+    """The id of the face of photo `filename` in person `person_id`'s folder."""
     return str(uuid.uuid5(ENROLLED_NAMESPACE, f"{person_id}/{filename}"))
 
 

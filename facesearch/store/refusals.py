@@ -55,10 +55,6 @@ def unreachable(error: WeaviateBaseError) -> bool:
     return isinstance(error.__cause__ or error.__context__, WeaviateRetryError)
 
 
-def is_weaviate_error(error: BaseException) -> bool:
-    return isinstance(error, WeaviateBaseError)
-
-
 def service_error(error: BaseException, weaviate_url: str) -> FaceSearchError | None:
     """The sentence a caller should answer with for a Weaviate error: the vectorizer busy (Busy) or Weaviate
     gone (NotReady); None for any other error (a bug or a refusal: let it through)."""

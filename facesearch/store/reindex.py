@@ -31,7 +31,7 @@ from weaviate.exceptions import WeaviateBaseError
 
 from facesearch.errors import FaceSearchError, NotReady
 from facesearch.settings import Settings
-from facesearch.store.library import recount_faces
+from facesearch.store.library import chunks, recount_faces
 from facesearch.store.refusals import vectorizer_reason, vectorizer_status
 from facesearch.store.space import REINDEX_COMMAND, SpaceRecord, recorded_space, reindex_name, vector_space
 from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
@@ -219,7 +219,7 @@ def count(collection: Collection) -> int:
 def properties_of(collection: Collection, ids: list[str], names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """id -> these properties, for these objects."""
     found = {}
-    for chunk in records.chunks(ids):
+    for chunk in chunks(ids):
         where = Filter.by_id().contains_any(chunk)
         result = collection.query.fetch_objects(filters=where, return_properties=list(names), limit=len(chunk))
         found.update({str(o.uuid): dict(o.properties) for o in result.objects})

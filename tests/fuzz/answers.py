@@ -82,3 +82,42 @@ def people_state(api: httpx.Client, images: Path) -> tuple[object, list[str]]:
     files = sorted(str(p.relative_to(images.parent)) for p in images.parent.rglob("*")
                    if "state" not in p.relative_to(images.parent).parts[:1])
     return people, files
+
+
+def tallies() -> dict[str, list]:
+    """This process's counts, as JSON-able lists (the xdist controller adds up its workers')."""
+    return {
+        "tally": [[e, k, n] for (e, k), n in TALLY.items()],
+        "statuses": [[e, s, n] for (e, s), n in STATUSES.items()],
+        "labels": [[label, n] for label, n in LABELS.items()],
+        "figures": [[k, v] for k, v in FIGURES.items()],
+    }
+
+
+def add(counts: dict[str, list]) -> None:
+    """Add a worker's `tallies()` to this process's."""
+    for e, k, n in counts["tally"]:
+        TALLY[(e, k)] += n
+    for e, s, n in counts["statuses"]:
+        STATUSES[(e, s)] += n
+    for label, n in counts["labels"]:
+        LABELS[label] += n
+    FIGURES.update(dict(counts["figures"]))
+
+
+def report_lines() -> list[str]:
+    """How many inputs of each kind every endpoint was sent, for the README's figures."""
+    if not TALLY:
+        return []
+    lines = []
+    for endpoint in sorted({e for e, _ in TALLY}):
+        kinds = sorted(((k, n) for (e, k), n in TALLY.items() if e == endpoint), key=lambda kn: -kn[1])
+        lines.append(f"{endpoint}: {sum(n for _, n in kinds)} ({', '.join(f'{k} {n}' for k, n in kinds)})")
+        statuses = sorted((s, n) for (e, s), n in STATUSES.items() if e == endpoint)
+        lines.append(f"    answered: {', '.join(f'{s} x {n}' for s, n in statuses)}")
+    lines.append(f"total: {sum(TALLY.values())} inputs")
+    if LABELS:
+        lines.append(f"valid images sent to the API, by format and mode ({len(LABELS)} pairs): "
+                     + ", ".join(f"{label} {n}" for label, n in sorted(LABELS.items())))
+    lines += [f"{what}: {figure}" for what, figure in FIGURES.items()]
+    return lines

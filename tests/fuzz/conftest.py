@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from facesearch.api import keys
 from tests.conftest import Stack
-from tests.fuzz.answers import FIGURES, LABELS, STATUSES, TALLY, TIMEOUT_S
+from tests.fuzz.answers import FIGURES, TIMEOUT_S
 
 settings.register_profile(
     "fuzz", derandomize=True, deadline=None, database=None, print_blob=False,
@@ -68,22 +68,3 @@ def vectorizer(stack: Stack, peaks: None) -> Iterator[httpx.Client]:
     """The stack's face vectorizer, the one Weaviate calls."""
     with httpx.Client(base_url=stack.settings.vectorizer_url, timeout=TIMEOUT_S) as client:
         yield client
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """How many inputs of each kind every endpoint was sent, for the README's figures."""
-    if not TALLY:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("fuzz inputs tried")
-    for endpoint in sorted({e for e, _ in TALLY}):
-        kinds = sorted(((k, n) for (e, k), n in TALLY.items() if e == endpoint), key=lambda kn: -kn[1])
-        write(f"{endpoint}: {sum(n for _, n in kinds)} ({', '.join(f'{k} {n}' for k, n in kinds)})")
-        statuses = sorted((s, n) for (e, s), n in STATUSES.items() if e == endpoint)
-        write(f"    answered: {', '.join(f'{s} x {n}' for s, n in statuses)}")
-    write(f"total: {sum(TALLY.values())} inputs")
-    if LABELS:
-        write(f"valid images sent to the API, by format and mode ({len(LABELS)} pairs): "
-              + ", ".join(f"{label} {n}" for label, n in sorted(LABELS.items())))
-    for what, figure in FIGURES.items():
-        write(f"{what}: {figure}")

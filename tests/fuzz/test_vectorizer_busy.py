@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from facesearch.local.stack import answers, settings_env, terminate
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import answers, free_port, settings_env, terminate
+from facesearch.testing import free_port
 from tests.fuzz.answers import STATUSES, TALLY, TIMEOUT_S, error_of, send
 
 pytestmark = pytest.mark.integration

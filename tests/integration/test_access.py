@@ -20,8 +20,9 @@ import pytest
 
 from facesearch.api import auth, keys
 from facesearch.api.app import create_app
+from facesearch.local.stack import settings_env
 from facesearch.settings import Settings
-from facesearch.stack import free_port, settings_env
+from facesearch.testing import free_port
 from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer
 from tests.integration.test_library_api import index
 

@@ -10,15 +10,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from weaviate.classes.query import Filter
 
-from facesearch import store
+from facesearch.local.stack import LocalStack, settings_env
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import LocalStack, settings_env
+from facesearch.store.connection import connect
+from facesearch.store.writes import vector_of
 from tests.conftest import IMAGES, LOOK_FOR, private_settings, started
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
@@ -73,10 +73,10 @@ def answers(settings: Settings) -> dict:
 
 def vectors(settings: Settings) -> dict[str, list[float]]:
     """Object id -> vector of every face, enrolled and library, as Weaviate holds them."""
-    client = store.connect(settings)
+    client = connect(settings)
     try:
         return {
-            str(o.uuid): store.vector_of(o)
+            str(o.uuid): vector_of(o)
             for name in (settings.collection, settings.library_collection)
             for o in client.collections.get(name).iterator(include_vector=True)
         }
@@ -85,7 +85,7 @@ def vectors(settings: Settings) -> dict[str, list[float]]:
 
 
 def collections(settings: Settings) -> set[str]:
-    client = store.connect(settings)
+    client = connect(settings)
     try:
         return set(client.collections.list_all(simple=True))
     finally:
@@ -151,7 +151,7 @@ def test_restore_over_existing_collections_is_refused(world: World) -> None:
 def test_replace_brings_back_what_was_changed_while_the_api_runs(world: World) -> None:
     s = world.settings
     api_pid = world.local.pid("api")
-    client = store.connect(s)
+    client = connect(s)
     try:
         client.collections.get(s.collection).data.delete_many(where=Filter.by_property("person_id").equal("Ted_Lieu"))
         client.collections.delete(s.library_photo_collection)

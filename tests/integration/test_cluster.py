@@ -14,17 +14,16 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
 from weaviate.classes.config import ConsistencyLevel
 
-from facesearch import store
-from facesearch.cluster import local_names as cluster_names
 from facesearch.api import keys
-from facesearch.settings import Settings
-from facesearch.stack import LocalStack, node_name, settings_env
+from facesearch.local.stack import LocalStack, settings_env
+from facesearch.settings import Settings, node_program, weaviate_key
+from facesearch.store.cluster import local_names as cluster_names
+from facesearch.store.connection import connect, connect_to
 from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer, private_cluster_settings, started
 
 CATCH_UP_S = 300
@@ -75,7 +74,7 @@ def answers(api: httpx.Client) -> dict[str, list[tuple[str, str]]]:
 
 def held_by(settings: Settings, k: int) -> dict[str, list[str]]:
     """Per collection, the object ids node k (from 1) holds itself: asked of that node at consistency ONE."""
-    client = store.connect_to(settings.weaviate_endpoints[k - 1], store.weaviate_key(settings))
+    client = connect_to(settings.weaviate_endpoints[k - 1], weaviate_key(settings))
     try:
         return {
             name: sorted(str(o.uuid) for o in client.collections.get(name).with_consistency_level(ConsistencyLevel.ONE).iterator())
@@ -104,7 +103,7 @@ def test_stack_status_shows_every_node_in_the_cluster_with_its_objects(cluster: 
 
 def raft_leader(settings: Settings) -> int:
     """Which node (from 1) is the cluster's Raft leader now."""
-    client = store.connect(settings)
+    client = connect(settings)
     try:
         leader = client.cluster.statistics().statistics[0].leader_id
     finally:
@@ -116,7 +115,7 @@ def raft_leader(settings: Settings) -> int:
 def test_a_lost_node_leaves_searches_and_imports_working_and_catches_up_when_back(cluster: Cluster, which: str) -> None:
     k = {"the API's first node": 1, "node 3": 3}.get(which) or raft_leader(cluster.settings)
     before = answers(cluster.api)
-    victim, newcomer = node_name(k), cluster.settings.images_dir / f"Newcomer_{k}"
+    victim, newcomer = node_program(k), cluster.settings.images_dir / f"Newcomer_{k}"
     os.kill(cluster.local.pid(victim), signal.SIGKILL)
     killed = time.monotonic()
     cluster.local.stop_services([victim], log=lambda _: None)  # kept down: the supervisor would restart it

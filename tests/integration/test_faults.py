@@ -26,10 +26,15 @@ import psutil
 import pytest
 from PIL import Image, ImageOps
 
-from facesearch import store
+from facesearch.local.stack import LocalStack, StackError, settings_env
+from facesearch.local.supervision import restarts as counted_restarts
 from facesearch.settings import Settings
-from facesearch.stack import LocalStack, StackError, isolated_settings, settings_env
-from facesearch.supervision import restarts as counted_restarts
+from facesearch.store import people as store
+from facesearch.store.connection import connect
+from facesearch.store.people import People, ensure_people
+from facesearch.store.space import vector_space
+from facesearch.store.writes import VECTOR, restore_lost_vectors
+from facesearch.testing import isolated_settings
 from tests.conftest import IMAGES, LOOK_FOR
 
 ROOT = LOOK_FOR.parent
@@ -178,7 +183,7 @@ def test_searches_answer_again_after_weaviate_is_killed_mid_search(faults: Fault
 
 def test_vectors_weaviate_loses_when_killed_after_a_batch_are_restored(faults: Faults) -> None:
     """Weaviate 1.35 writes a batch's vector-index log before it indexes the batch's vectors: killed right
-    after a batch, it comes back with the objects but not their vectors in its index. store.insert_many
+    after a batch, it comes back with the objects but not their vectors in its index. store.writes.insert_many
     avoids that (flush_vector_index) and mends it (restore_lost_vectors); here batches are sent without it.
 
     Whether a kill lands before Weaviate indexes the batch is a matter of timing (in most runs every vector
@@ -201,27 +206,27 @@ def lose_vectors_in_a_kill(faults: Faults, name: str) -> list[str]:
     """Write the sample faces with their vectors to collection `name` in one batch, SIGKILL Weaviate, and
     mend what it lost once it is back (asserting every face is then found by its own vector); the ids lost."""
     settings = faults.settings
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        space = store.vector_space(settings)
-        faces = store.face_vectors(store.ensure_collection(client, settings.collection, space))
-        target = store.ensure_collection(client, name, space)
+        space = vector_space(settings)
+        faces = store.face_vectors(ensure_people(client, settings, space))
+        target = ensure_people(client, settings.model_copy(update={"collection": name}), space).faces
         with target.batch.fixed_size(batch_size=16, concurrent_requests=1) as batch:
             for face, vector in faces:
                 properties = {"filename": face.filename, "person_id": face.person_id, "name": face.name}
-                batch.add_object(properties=properties, uuid=face.id, vector={store.VECTOR: vector})
+                batch.add_object(properties=properties, uuid=face.id, vector={VECTOR: vector})
     finally:
         client.close()
     pid = faults.local.pid("weaviate")
     os.kill(pid, signal.SIGKILL)
     wait_for(faults, "Weaviate running again", back(faults, "weaviate", pid))
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        target = client.collections.get(name)
+        target = People(client.collections.get(name))
         ids = [face.id for face, _ in faces]
-        lost = store.restore_lost_vectors(target, ids)
+        lost = restore_lost_vectors(target.faces, ids)
         assert set(lost) <= set(ids)
-        assert store.restore_lost_vectors(target, ids) == []
+        assert restore_lost_vectors(target.faces, ids) == []
         for face, vector in faces:
             assert store.nearest_to_vector(target, vector, 1)[0].face.id == face.id
         return lost
@@ -266,7 +271,7 @@ def test_an_import_interrupted_by_a_killed_service_completes_when_run_again(faul
     finally:
         if importing.poll() is None:
             importing.kill()
-        client = store.connect(faults.settings)
+        client = connect(faults.settings)
         client.collections.delete(collection)
         client.close()
 
@@ -282,9 +287,9 @@ def read_photos(importing: subprocess.Popen, n: int) -> None:
 
 def assert_all_present_and_findable(settings: Settings, name: str, on_disk: Counter) -> None:
     """Every photo on disk is one face in the collection, no more, and a search with its vector finds it."""
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        collection = client.collections.get(name)
+        collection = People(client.collections.get(name))
         faces = store.face_vectors(collection)
         assert Counter((f.person_id, f.filename) for f, _ in faces) == on_disk
         lost = [f"{f.person_id}/{f.filename}" for f, vector in faces

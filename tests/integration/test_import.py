@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facesearch import store
+from facesearch.store import people as store
 from tests.conftest import LOOK_FOR, Stack
 
 

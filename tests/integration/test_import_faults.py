@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from facesearch import store
+from facesearch.local.stack import settings_env
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import settings_env
+from facesearch.store import people as store
+from facesearch.store.connection import connect
 from tests.conftest import private_settings, started
 from tools.derive_people import derive_people
 
@@ -62,7 +63,7 @@ def settings(running: Settings) -> Iterator[Settings]:
         "library_photo_collection": f"FaultsLibPhoto{suffix}", "import_workers": 2,
     })
     yield own
-    client = store.connect(own)
+    client = connect(own)
     try:
         for name in (own.collection, own.library_collection, own.library_photo_collection):
             client.collections.delete(name)
@@ -109,15 +110,15 @@ def workers_left(people: Path, timeout_s: float = 30.0) -> list[str]:
         time.sleep(0.5)
 
 
-def stored(settings: Settings) -> list[store.StoredFace]:
-    client = store.connect(settings)
+def stored(settings: Settings) -> list[store.EnrolledFace]:
+    client = connect(settings)
     try:
-        return list(store.all_faces(client.collections.get(settings.collection)))
+        return list(store.all_faces(store.people_handle(client, settings)))
     finally:
         client.close()
 
 
-def settled(settings: Settings, timeout_s: float = 60.0) -> list[store.StoredFace]:
+def settled(settings: Settings, timeout_s: float = 60.0) -> list[store.EnrolledFace]:
     """The stored faces once their number stops changing (Weaviate may still finish a batch a killed
     importer sent), waiting at most `timeout_s` seconds."""
     deadline, last = time.monotonic() + timeout_s, stored(settings)

@@ -17,16 +17,20 @@ import pytest
 from PIL import Image
 from weaviate.classes.query import Filter
 
-from facesearch import store
 from facesearch.face import FaceModels
-from facesearch.importer import import_people, scan_images
-from facesearch.library import records
+from facesearch.face.embed import decision_for
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, folder_key, index_folder
-from facesearch.library.records import StoredFace
 from facesearch.library.tag import Tagger
+from facesearch.local.stack import settings_env
+from facesearch.people.scan import scan_images
+from facesearch.people.sync import import_people
 from facesearch.settings import Settings
-from facesearch.stack import settings_env
+from facesearch.store import library as records
+from facesearch.store.connection import connect
+from facesearch.store.library import LibraryFace
+from facesearch.store.people import People, ensure_people
+from facesearch.store.space import vector_space
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tools.make_library_samples import Region, compose
 
@@ -47,7 +51,7 @@ class Lib:
     """A library of private collections on the stack's Weaviate, with one folder of photos."""
 
     settings: Settings
-    people: object
+    people: People
     library: records.Library
     models: FaceModels
     folder: Path
@@ -55,17 +59,18 @@ class Lib:
     """composite path -> person -> where their photo was pasted"""
 
     def tagger(self) -> Tagger:
-        return Tagger(self.people, self.settings.threshold, self.settings.margin, self.settings.rule)
+        d = decision_for(self.settings)
+        return Tagger(self.people, d.threshold, d.margin, d.rule)
 
     def index(self, folder: Path | None = None) -> IndexReport:
         return index_folder(self.library, folder or self.folder, tagger=self.tagger(), models=self.models)
 
-    def faces(self, folder: Path | None = None) -> dict[str, StoredFace]:
+    def faces(self, folder: Path | None = None) -> dict[str, LibraryFace]:
         where = Filter.by_property("folder").equal(folder_key(folder or self.folder))
         return {f.id: f for f in records.faces_where(self.library, where, vectors=True)}
 
     def find(self, photo: Path, folder: Path | None = None, **kw: object) -> list[Match]:
-        query = Query(self.settings.library_threshold, folders=[folder_key(folder or self.folder)], **kw)  # type: ignore[arg-type]
+        query = Query(decision_for(self.settings).library_threshold, folders=[folder_key(folder or self.folder)], **kw)  # type: ignore[arg-type]
         return find_by_photo(self.models, self.library, photo.read_bytes(), query).matches
 
 
@@ -93,10 +98,10 @@ def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]
     })
     folder = tmp_path_factory.mktemp("library") / "photos"
     regions = build_folder(folder)
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        space = store.vector_space(settings)
-        people = store.ensure_collection(client, settings.collection, space)
+        space = vector_space(settings)
+        people = ensure_people(client, settings, space)
         import_people(people, scan_images(IMAGES))
         library = records.ensure_library(client, settings, space)
         yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, regions)
@@ -111,7 +116,7 @@ def indexed(lib: Lib) -> IndexReport:
     return lib.index()
 
 
-def inside(face: StoredFace, region: Region) -> bool:
+def inside(face: LibraryFace, region: Region) -> bool:
     x, y = (face.box.left + face.box.right) / 2, (face.box.top + face.box.bottom) / 2
     return region[0] <= x < region[2] and region[1] <= y < region[3]
 
@@ -137,12 +142,12 @@ def test_a_face_is_found_in_every_photo_it_appears_in_with_its_box(lib: Lib, ind
     for path in expected - {"people/Ted_Lieu.jpg"}:
         assert inside(by_path[path].face, lib.regions[path]["Ted_Lieu"]), (path, by_path[path].face.box)
     assert [m.similarity for m in matches] == sorted((m.similarity for m in matches), reverse=True)
-    assert all(m.similarity >= lib.settings.library_threshold for m in matches)
+    assert all(m.similarity >= decision_for(lib.settings).library_threshold for m in matches)
 
 
 def test_every_enrolled_person_is_found_in_their_photos_each_listed_once(lib: Lib, indexed: IndexReport) -> None:
     for person in sorted(p.name for p in IMAGES.iterdir()):
-        query = Query(lib.settings.library_threshold, folders=[folder_key(lib.folder)])
+        query = Query(decision_for(lib.settings).library_threshold, folders=[folder_key(lib.folder)])
         paths = [m.face.path for m in find_by_person(lib.people, lib.library, person, query)]
         expected = {f"people/{person}.jpg"} | {path for path, (people, _) in GROUPS.items() if person in people}
         assert expected <= set(paths), (person, paths)

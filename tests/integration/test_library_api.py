@@ -13,10 +13,12 @@ import httpx
 import pytest
 from PIL import Image
 
-from facesearch import store
 from facesearch.face import FaceModels
-from facesearch.library import records
+from facesearch.face.embed import decision_for
 from facesearch.library.index import folder_key, index_folder
+from facesearch.store import library as records
+from facesearch.store.connection import connect
+from facesearch.store.space import vector_space
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tools.make_library_samples import compose
 
@@ -66,7 +68,7 @@ def test_status_lists_the_folder(stack: Stack, folder: str) -> None:
 def test_find_by_photo_returns_every_photo_with_boxes_and_names(stack: Stack, folder: str) -> None:
     photo = {"photo": ("q.jpg", (IMAGES / "Dina_Titus" / "1.jpg").read_bytes())}
     answer = stack.api.post("/api/library/find", files=photo).json()
-    assert answer["threshold"] == stack.settings.library_threshold and answer["query"] == 1
+    assert answer["threshold"] == decision_for(stack.settings).library_threshold and answer["query"] == 1
     matches = {m["path"]: m for m in answer["matches"] if m["folder"] == folder}
     assert {"group.jpg", "more/pair.jpg"} <= set(matches)
     for m in matches.values():
@@ -131,8 +133,8 @@ def test_photos_are_served_by_id_only_and_only_from_under_the_root(stack: Stack,
     outside = tmp_path / "outside"
     outside.mkdir()
     shutil.copy(IMAGES / "Ted_Lieu" / "1.jpg", outside / "ted.jpg")
-    client = store.connect(stack.settings)
-    library = records.ensure_library(client, stack.settings, store.vector_space(stack.settings))
+    client = connect(stack.settings)
+    library = records.ensure_library(client, stack.settings, vector_space(stack.settings))
     try:
         index_folder(library, outside, models=FaceModels.detector_only("yunet"))  # as the command line may
         photo_id = records.photo_id(folder_key(outside), "ted.jpg")

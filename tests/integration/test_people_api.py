@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from facesearch.face.embed import decision_for
 from tests.conftest import LOOK_FOR, Stack
 
 
@@ -82,6 +83,7 @@ def test_health_ready_config(stack: Stack) -> None:
     assert stack.api.get("/api/ready").json() == {
         "status": "ready", "weaviate_nodes": 1, "nodes_in": ["facesearch"], "nodes_out": []}
     config = stack.api.get("/api/config").json()
-    assert config["threshold"] == stack.settings.threshold and config["margin"] == stack.settings.margin
+    decision = decision_for(stack.settings)
+    assert config["threshold"] == decision.threshold and config["margin"] == decision.margin
     assert (config["library_threshold"], config["library_threshold_min"]) == (
-        stack.settings.library_threshold, stack.settings.library_threshold_min)
+        decision.library_threshold, decision.library_threshold_min)

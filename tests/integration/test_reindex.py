@@ -22,24 +22,30 @@ import pytest
 import weaviate
 from weaviate.collections import Collection
 
-from facesearch import reindex, store
 from facesearch.errors import WrongSpace
 from facesearch.face import FaceModels, encode_jpeg
-from facesearch.importer import import_people, scan_images
-from facesearch.library import records
+from facesearch.face.embed import decision_for
 from facesearch.library.find import Query, find_by_photo
 from facesearch.library.index import folder_key, index_folder
-from facesearch.search import search_photo
+from facesearch.local.stack import LocalStack, StackError, settings_env
+from facesearch.people.scan import scan_images
+from facesearch.people.search import search_photo
+from facesearch.people.sync import import_people
 from facesearch.settings import Settings
-from facesearch.stack import LocalStack, StackError, isolated_settings, settings_env
-from facesearch.store import SpaceRecord
+from facesearch.store import library as records
+from facesearch.store import reindex
+from facesearch.store.connection import connect
+from facesearch.store.people import People, ensure_people, face_vectors, object_id
+from facesearch.store.space import SpaceRecord, recorded_space, reindex_name, vector_space
+from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
+from facesearch.testing import isolated_settings
 from tests.conftest import IMAGES, LOOK_FOR
 from tests.integration.test_search import ENROLLED
 
 OLD, NEW = "dlib_resnet", "fusion"
 CHOSEN_BY_CARD = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min")
 LIBRARY_PHOTOS = ("Ted_Lieu.jpg", "Paul_Rudd.jpg", "Dina_Titus.jpg")
-GHOST = store.object_id("ghost", "blank.jpg")
+GHOST = object_id("ghost", "blank.jpg")
 """The people's face the NEW model finds nothing in."""
 STOPS = ["filling", "filling for another model", "filled", "marked complete", "old deleted", "copying back",
          "complete for another model"]
@@ -47,7 +53,7 @@ STOPS = ["filling", "filling for another model", "filled", "marked complete", "o
 
 
 def with_embedder(settings: Settings, embedder: str) -> Settings:
-    """The same settings with another embedder, and the thresholds of its card."""
+    """The same settings with another embedder, and the thresholds of its card (`decision_for`)."""
     keep = {k: v for k, v in settings.model_dump().items() if k not in (*CHOSEN_BY_CARD, "weaviate_bin", "embedder")}
     return Settings(_env_file=None, **keep, embedder=embedder)
 
@@ -65,7 +71,7 @@ class Changed:
     library_faces: int
 
     def client(self) -> weaviate.WeaviateClient:
-        return store.connect(self.new)
+        return connect(self.new)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -77,20 +83,20 @@ class Changed:
 def blank_face(collection: Collection, id_: str, properties: dict) -> None:
     """Store a blank crop with a vector of the collection's size: a face no model finds in its crop."""
     crop = base64.b64encode(encode_jpeg(np.full((256, 256, 3), 200, np.uint8))).decode()
-    dim = len(store.vector_of(next(iter(collection.iterator(include_vector=True)))))
+    dim = len(vector_of(next(iter(collection.iterator(include_vector=True)))))
     vector = np.random.default_rng(7).normal(size=dim)
-    vector = {store.VECTOR: (vector / np.linalg.norm(vector)).tolist()}
-    assert not store.insert_many(collection, [store.NewObject(id_, {**properties, "image": crop}, vector)])
+    vector = {VECTOR: (vector / np.linalg.norm(vector)).tolist()}
+    assert not insert_many(collection, [NewObject(id_, {**properties, "image": crop}, vector)])
 
 
 def populate(settings: Settings, folder: Path) -> tuple[int, int]:
     """People, a library, a blank face in each and a copy of the people per stop; (people, library faces)."""
-    client = store.connect(settings)
+    client = connect(settings)
     try:
-        space, models = store.vector_space(settings), FaceModels.load(settings, embed=False)
-        people = store.ensure_collection(client, settings.collection, space)
+        space, models = vector_space(settings), FaceModels.load(settings, embed=False)
+        people = ensure_people(client, settings, space)
         import_people(people, scan_images(IMAGES), models=models)
-        blank_face(people, GHOST, {"filename": "blank.jpg", "name": "Nobody", "person_id": "ghost",
+        blank_face(people.faces, GHOST, {"filename": "blank.jpg", "name": "Nobody", "person_id": "ghost",
                                    "box": [0, 0, 9, 9]})
         library = records.ensure_library(client, settings, space)
         index_folder(library, folder, models=models, detector=settings.detector)
@@ -102,7 +108,7 @@ def populate(settings: Settings, folder: Path) -> tuple[int, int]:
         library.photos.data.update(uuid=records.photo_id(key, path), properties={"faces": 2})
         for stop in STOPS:
             copy_faces(client, settings.collection, resume_name(stop), SpaceRecord(space))
-        return reindex.count(people), reindex.count(library.faces)
+        return reindex.count(people.faces), reindex.count(library.faces)
     finally:
         client.close()
 
@@ -111,17 +117,17 @@ def resume_name(stop: str) -> str:
     return "TestReindexStop" + "".join(w.capitalize() for w in stop.split())
 
 
-def with_vectors(collection: Collection) -> list[store.NewObject]:
+def with_vectors(collection: Collection) -> list[NewObject]:
     """Every object of a collection as it can be inserted again, with its vector."""
     objects = collection.iterator(return_properties=reindex.property_names(collection), include_vector=True)
-    return [store.NewObject(str(o.uuid), reindex.set_properties(o), {store.VECTOR: store.vector_of(o)})
+    return [NewObject(str(o.uuid), reindex.set_properties(o), {VECTOR: vector_of(o)})
             for o in objects]
 
 
 def copy_faces(client: weaviate.WeaviateClient, name: str, new_name: str, record: SpaceRecord) -> None:
     """A copy of a face collection, vectors included, described by `record`."""
     reindex.clone(client, name, new_name, record)
-    assert not store.insert_many(client.collections.get(new_name), with_vectors(client.collections.get(name)))
+    assert not insert_many(client.collections.get(new_name), with_vectors(client.collections.get(name)))
 
 
 @pytest.fixture(scope="module")
@@ -139,19 +145,19 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Changed]:
     local, new = LocalStack(old), with_embedder(old, NEW)
     try:
         local.start(log=lambda _: None)
-        old_space = store.vector_space(old)
+        old_space = vector_space(old)
         people, library_faces = populate(old, folder)
         LocalStack(new).restart(["vectorizer", "api"], log=lambda _: None)
     except StackError as e:
         local.stop(log=lambda _: None)
         pytest.fail(f"the local stack did not start: {e}")
     try:
-        yield Changed(old, new, old_space, store.vector_space(new), folder, people, library_faces)
+        yield Changed(old, new, old_space, vector_space(new), folder, people, library_faces)
     finally:
         if local.pid("weaviate"):
-            client = store.connect(old)
+            client = connect(old)
             names = [old.collection, old.library_collection, old.library_photo_collection, *map(resume_name, STOPS)]
-            client.collections.delete([*names, *map(store.reindex_name, names)])
+            client.collections.delete([*names, *map(reindex_name, names)])
             client.close()
         local.stop(log=lambda _: None)
 
@@ -160,15 +166,15 @@ def test_the_model_change_is_refused_until_reindex_then_everything_works(changed
     assert changed.old_space != changed.new_space
     client = changed.client()
     try:
-        assert store.recorded_space(client, changed.new.collection) == SpaceRecord(changed.old_space)
+        assert recorded_space(client, changed.new.collection) == SpaceRecord(changed.old_space)
         refused_everywhere(changed, client)
         reindexed_by_the_command(changed)
         for name in (changed.new.collection, changed.new.library_collection):
-            assert store.recorded_space(client, name) == SpaceRecord(changed.new_space)
-            assert not client.collections.exists(store.reindex_name(name))
-        people = store.ensure_collection(client, changed.new.collection, changed.new_space)
+            assert recorded_space(client, name) == SpaceRecord(changed.new_space)
+            assert not client.collections.exists(reindex_name(name))
+        people = ensure_people(client, changed.new, changed.new_space)
         library = records.ensure_library(client, changed.new, changed.new_space)
-        assert reindex.count(people) == changed.people - 1  # all but the blank face
+        assert reindex.count(people.faces) == changed.people - 1  # all but the blank face
         assert reindex.count(library.faces) == changed.library_faces - 1
         assert records.get_photo(library, records.photo_id(folder_key(changed.folder), LIBRARY_PHOTOS[0])).faces == 1
         names_everyone_again(changed, people)
@@ -188,7 +194,7 @@ def test_the_model_change_is_refused_until_reindex_then_everything_works(changed
 def refused_everywhere(changed: Changed, client: weaviate.WeaviateClient) -> None:
     """One sentence, naming the collection, both spaces and the command, from ensuring, the API and the CLI."""
     with pytest.raises(WrongSpace) as refused:
-        store.ensure_collection(client, changed.new.collection, changed.new_space)
+        ensure_people(client, changed.new, changed.new_space)
     message = refused.value.message
     assert changed.new.collection in message and "`python -m facesearch reindex`" in message
     assert changed.old_space in message and changed.new_space in message
@@ -213,18 +219,18 @@ def reindexed_by_the_command(changed: Changed) -> None:
                               f"{library} {changed.library_faces - 1} faces; 2 left out"), summary
 
 
-def names_everyone_again(changed: Changed, people: Collection) -> None:
-    models, s = FaceModels.load(changed.new, embed=False), changed.new
+def names_everyone_again(changed: Changed, people: People) -> None:
+    models, d = FaceModels.load(changed.new, embed=False), decision_for(changed.new)
     for photo in sorted(p for p in LOOK_FOR.iterdir() if p.stem in ENROLLED):
-        result = search_photo(models, people, photo.read_bytes(), limit=1, threshold=s.threshold, margin=s.margin,
-                              rule=s.rule)
+        result = search_photo(models, people, photo.read_bytes(), limit=1, threshold=d.threshold, margin=d.margin,
+                              rule=d.rule)
         match = result.faces[0].match
         assert match is not None and match.face.name == ENROLLED[photo.stem], f"{photo.name}: {result.faces[0]}"
 
 
 def finds_in_the_library_again(changed: Changed, library: records.Library) -> None:
     models = FaceModels.load(changed.new, embed=False)
-    query = Query(changed.new.library_threshold, folders=[folder_key(changed.folder)])
+    query = Query(decision_for(changed.new).library_threshold, folders=[folder_key(changed.folder)])
     for name in LIBRARY_PHOTOS:
         found = find_by_photo(models, library, (LOOK_FOR / name).read_bytes(), query)
         assert [m.face.path for m in found.matches][:1] == [name], found.matches
@@ -232,15 +238,15 @@ def finds_in_the_library_again(changed: Changed, library: records.Library) -> No
 
 def stop_at(client: weaviate.WeaviateClient, faces: reindex.FaceCollection, space: str, stop: str) -> None:
     """Do a reindex of `faces` into `space` up to `stop`, as a run that crashed there would have."""
-    name, copy = faces.name, store.reindex_name(faces.name)
+    name, copy = faces.name, reindex_name(faces.name)
     if stop == "complete for another model":  # filled by a model configured in between (its vectors: the old ones)
         copy_faces(client, name, copy, SpaceRecord("yunet/another(model@0)"))
         return
     other = stop == "filling for another model"
     reindex.clone(client, name, copy, SpaceRecord("yunet/another(model@0)" if other else space, complete=False))
     if stop.startswith("filling"):
-        some = [store.NewObject(o.id, o.properties) for o in with_vectors(client.collections.get(name))[:3]]
-        store.insert_many(client.collections.get(copy), some)
+        some = [NewObject(o.id, o.properties) for o in with_vectors(client.collections.get(name))[:3]]
+        insert_many(client.collections.get(copy), some)
         return
     reindex.fill(client, faces, None)
     if stop == "filled":
@@ -252,7 +258,7 @@ def stop_at(client: weaviate.WeaviateClient, faces: reindex.FaceCollection, spac
     if stop == "old deleted":
         return
     reindex.clone(client, copy, name, SpaceRecord(space))
-    assert not store.insert_many(client.collections.get(name), with_vectors(client.collections.get(copy))[:3])
+    assert not insert_many(client.collections.get(name), with_vectors(client.collections.get(copy))[:3])
 
 
 @pytest.mark.parametrize("stop", STOPS)
@@ -263,16 +269,17 @@ def test_reindex_goes_on_where_it_stopped(changed: Changed, stop: str) -> None:
     try:
         before = reindex.ids_in(client.collections.get(name))
         stop_at(client, faces, changed.new_space, stop)
+        named = changed.new.model_copy(update={"collection": name})
         with pytest.raises(WrongSpace, match=f"{name} is being reindexed and is not complete: .*facesearch reindex"):
-            store.ensure_collection(client, name, changed.new_space)
+            ensure_people(client, named, changed.new_space)
         report = reindex.reindex_collection(client, faces, changed.new_space)
         assert report.reindexed and report.faces == len(before) - 1
-        assert store.recorded_space(client, name) == SpaceRecord(changed.new_space)
-        assert not client.collections.exists(store.reindex_name(name))
-        collection = store.ensure_collection(client, name, changed.new_space)
-        assert reindex.ids_in(collection) == before - {GHOST}
+        assert recorded_space(client, name) == SpaceRecord(changed.new_space)
+        assert not client.collections.exists(reindex_name(name))
+        people = ensure_people(client, named, changed.new_space)
+        assert reindex.ids_in(people.faces) == before - {GHOST}
         new_dim = httpx.get(f"{changed.new.image_inference_api}/meta").json()["dim"]
-        assert {len(vector) for _, vector in store.face_vectors(collection)} == {new_dim}
+        assert {len(vector) for _, vector in face_vectors(people)} == {new_dim}
     finally:
         client.close()
 

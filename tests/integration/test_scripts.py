@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from facesearch.stack import node_lines, port_holder, settings_env, weaviate_ports
+from facesearch.local.stack import node_lines, port_holder, settings_env, weaviate_ports
 from tests.conftest import IMAGES, LOOK_FOR, bearer, private_cluster_settings, private_settings
 
 ROOT = LOOK_FOR.parent

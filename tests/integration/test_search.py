@@ -86,7 +86,7 @@ def test_cli_search_prints_box_and_match(stack: Stack) -> None:
     import subprocess
     import sys
 
-    from facesearch.stack import settings_env
+    from facesearch.local.stack import settings_env
 
     env = {"PATH": "/usr/bin:/bin", **settings_env(stack.settings)}
     out = subprocess.run(

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from facesearch.backup import checked_name, default_name
+from facesearch.store.backup import checked_name, default_name
 from facesearch.errors import BadRequest
 
 

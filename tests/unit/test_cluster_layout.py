@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from facesearch.cluster import Health, NodeState, status_lines
+from facesearch.local.stack import Service, node_lines, services_of, stages, weaviate_env, weaviate_ports
 from facesearch.settings import ROOT, Settings
-from facesearch.stack import Service, node_lines, services_of, stages, weaviate_env, weaviate_ports
+from facesearch.store.cluster import Health, NodeState, status_lines
 
 
 def settings(**values: object) -> Settings:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from facesearch.decide import accept, runner_up
+from facesearch.people.decide import accept, runner_up
 
 
 @dataclass

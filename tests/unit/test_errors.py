@@ -55,8 +55,8 @@ def test_framework_errors_have_the_same_shape(client: TestClient) -> None:
 
 
 def test_the_command_line_says_why_the_stack_did_not_start(monkeypatch, capsys) -> None:  # noqa: ANN001
-    from facesearch import cli
-    from facesearch.stack import LocalStack, StackError
+    from facesearch.cli import main as cli
+    from facesearch.local.stack import LocalStack, StackError
 
     def fail(self, log=print) -> None:  # noqa: ANN001
         raise StackError("weaviate exited while starting.\nport 8080 is in use")
@@ -71,7 +71,10 @@ def test_a_busy_vectorizer_behind_weaviate_is_a_503_busy_sentence_not_a_crash() 
     """Weaviate passes on only the vectorizer's status; the API's backend dependency turns 503 into `busy`."""
     app = FastAPI()
     install_error_handlers(app)
-    app.state.backend = SimpleNamespace()
+    # The dependency reads the backend's connection (which client a request used) and Weaviate's address.
+    app.state.backend = SimpleNamespace(
+        connection=SimpleNamespace(generation=0), settings=SimpleNamespace(weaviate_url="http://127.0.0.1:8080")
+    )
 
     @app.get("/search")
     def search(backend: BackendDep) -> None:

@@ -14,7 +14,7 @@ from facesearch.errors import ConfigError
 from facesearch.face import CANON_SIZE, QUICK, THOROUGH, FaceModels, largest, load_image
 from facesearch.face.align import TEMPLATE_112, similarity, template_chip
 from facesearch.face.detect import MIRRORED, Dlib, YuNet
-from facesearch.face.embed import Network, load_embedder, read_card
+from facesearch.face.embed import Network, decision_for, load_embedder, read_card
 from facesearch.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,15 +215,15 @@ def test_other_images_are_not_taken_for_canonical_crops(fusion: FaceModels) -> N
     assert fusion.detect(fusion.crop(photo("Luciano_CODAIT.png"), largest(fusion.detect(photo("Luciano_CODAIT.png")))), QUICK)
 
 
-# Settings from the card.
+# The decision from the card.
 
 def test_thresholds_come_from_the_card_unless_set() -> None:
     card = read_card("fusion").decision["yunet"]
-    s = Settings(_env_file=None, detector="yunet", embedder="fusion")
-    assert (s.threshold, s.margin, s.rule, s.library_threshold) == (card.threshold, card.margin, card.rule, card.library_threshold)
-    assert Settings(_env_file=None, embedder="fusion", threshold=0.5).threshold == 0.5
+    d = decision_for(Settings(_env_file=None, detector="yunet", embedder="fusion"))
+    assert (d.threshold, d.margin, d.rule, d.library_threshold) == (card.threshold, card.margin, card.rule, card.library_threshold)
+    assert decision_for(Settings(_env_file=None, embedder="fusion", threshold=0.5)).threshold == 0.5
 
 
-def test_a_missing_card_fails_settings_with_a_sentence() -> None:
+def test_a_missing_card_fails_the_decision_with_a_sentence() -> None:
     with pytest.raises(ConfigError, match="No model card"):
-        Settings(_env_file=None, embedder="nope")
+        decision_for(Settings(_env_file=None, embedder="nope"))

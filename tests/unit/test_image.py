@@ -10,7 +10,7 @@ from PIL import Image
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face import Box, crop_face, load_image
-from facesearch.importer.prepare import pick_face
+from facesearch.people.prepare import pick_face
 
 
 def encoded(fmt: str, size: tuple[int, int] = (40, 20), **kw: object) -> bytes:

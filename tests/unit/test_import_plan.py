@@ -4,21 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from facesearch.importer.enroll import free_filename
-from facesearch.importer.scan import Person, Photo, read_name, scan_images
-from facesearch.importer.sync import make_plan, vectorizer_reason
-from facesearch.store import StoredFace, object_id
+from facesearch.people.enroll import free_filename
+from facesearch.people.scan import Person, Photo, read_name, scan_images
+from facesearch.people.sync import plan_sync
+from facesearch.store.people import EnrolledFace, object_id
+from facesearch.store.refusals import vectorizer_reason
 
 
-def stored(person: str, filename: str, sha: str, name: str = "Ann") -> StoredFace:
-    return StoredFace(object_id(person, filename), person, name, filename, sha)
+def stored(person: str, filename: str, sha: str, name: str = "Ann") -> EnrolledFace:
+    return EnrolledFace(object_id(person, filename), person, name, filename, sha)
 
 
 def test_plan_adds_replaces_keeps_renames_and_deletes() -> None:
     ann = Person("ann", "Ann B", Path("images/ann"), True)
     ann.photos = [Photo("ann", Path("images/ann/new.jpg"), "n"), Photo("ann", Path("images/ann/changed.jpg"), "c2"),
                   Photo("ann", Path("images/ann/same.jpg"), "s")]
-    plan = make_plan([ann], [stored("ann", "changed.jpg", "c1"), stored("ann", "same.jpg", "s"),
+    plan = plan_sync([ann], [stored("ann", "changed.jpg", "c1"), stored("ann", "same.jpg", "s"),
                              stored("ann", "gone.jpg", "g"), stored("bob", "1.jpg", "b")])
     assert [p.filename for p in plan.add] == ["new.jpg"]
     assert [p.filename for p in plan.replace] == ["changed.jpg"]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from facesearch.importer.cli import Stopped, stoppable
+from facesearch.cli.people import Stopped, stoppable
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

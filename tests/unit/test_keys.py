@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from facesearch import cli
 from facesearch.api import keys
+from facesearch.cli import keys as keys_cli
+from facesearch.cli.main import main
 from facesearch.errors import ConfigError
 from facesearch.settings import Settings
 
@@ -74,8 +75,8 @@ def test_no_file_is_no_keys_and_a_broken_file_is_a_sentence(settings: Settings) 
 
 def run(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str
         ) -> tuple[int, str, str]:
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
-    code = cli.main(["keys", *args])
+    monkeypatch.setattr(keys_cli, "get_settings", lambda: settings)
+    code = main(["keys", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from facesearch.api.library_root import folder_name, resolve_folder
 from facesearch.errors import BadRequest, NotFound
 from facesearch.face import Box
 from facesearch.library.find import Match, Query, best_per_photo, choose_face
-from facesearch.library.records import StoredFace, StoredPhoto
-from facesearch.library.scan import DiskPhoto, make_plan, scan_folder
+from facesearch.library.root import folder_name, resolve_folder
+from facesearch.library.scan import DiskPhoto, plan_folder, scan_folder
+from facesearch.store.library import LibraryFace, StoredPhoto, where
 
 
 def disk(path: str, size: int = 10, mtime: int = 1) -> DiskPhoto:
@@ -33,7 +33,7 @@ def test_plan_reads_only_what_may_have_changed() -> None:
     on_disk = [disk("same.jpg"), disk("edited.jpg", size=11), disk("touched.jpg", mtime=2), disk("new.jpg"), disk("renamed.jpg")]
     records = [stored("same.jpg", "s"), stored("edited.jpg", "old"), stored("touched.jpg", "t"), stored("old-name.jpg", "r"),
                stored("gone.jpg", "g")]
-    plan = make_plan(on_disk, records, hash_of)
+    plan = plan_folder(on_disk, records, hash_of)
     assert [p.path for p in plan.keep] == ["same.jpg"]
     assert [p.path for p in plan.change] == ["edited.jpg"]
     assert [(p.path, r.path) for p, r in plan.touch] == [("touched.jpg", "touched.jpg")]
@@ -44,7 +44,7 @@ def test_plan_reads_only_what_may_have_changed() -> None:
 
 
 def test_two_copies_of_a_removed_photo_move_one_and_add_the_other() -> None:
-    plan = make_plan([disk("a.jpg"), disk("b.jpg")], [stored("old.jpg", "h")], lambda p: "h")
+    plan = plan_folder([disk("a.jpg"), disk("b.jpg")], [stored("old.jpg", "h")], lambda p: "h")
     assert [p.path for p, _ in plan.move] == ["a.jpg"] and [p.path for p in plan.add] == ["b.jpg"] and not plan.remove
 
 
@@ -55,8 +55,8 @@ def test_scan_is_recursive_and_skips_hidden_and_other_files(tmp_path: Path) -> N
     assert [p.path for p in scan_folder(tmp_path)] == ["a.jpg", "sub/b.PNG", "sub/deeper/c.webp"]
 
 
-def face(photo: str, left: int = 0) -> StoredFace:
-    return StoredFace(f"{photo}-{left}", "/x", f"{photo}.jpg", photo, Box(left, 0, left + 10, 10), 100, 100, "")
+def face(photo: str, left: int = 0) -> LibraryFace:
+    return LibraryFace(f"{photo}-{left}", "/x", f"{photo}.jpg", photo, Box(left, 0, left + 10, 10), 100, 100, "")
 
 
 def test_each_photo_once_with_its_best_face_best_first() -> None:
@@ -78,8 +78,11 @@ def test_the_largest_face_is_the_query_unless_one_is_asked_for() -> None:
 
 
 def test_query_filters_on_folders_and_width() -> None:
-    assert Query(0.9).where() is None
-    assert Query(0.9, min_size=40, folders=["/a"]).where() is not None
+    def filter_of(query: Query):  # noqa: ANN202 - a weaviate Filter or None
+        return where(query.folders, query.min_size)  # what Query.nearest passes to the library's search
+
+    assert filter_of(Query(0.9)) is None
+    assert filter_of(Query(0.9, min_size=40, folders=["/a"])) is not None
 
 
 def test_client_folder_names_stay_under_the_root(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ import pytest
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import ServerOptions
 
+from facesearch.local.stack import SERVICES, Port, Service, StackError, check_ports, status_lines
+from facesearch.local.supervision import START_RETRIES, START_SECONDS, ProgramStatus, Supervisor, restarts, socket_path
 from facesearch.settings import ROOT
-from facesearch.stack import SERVICES, Port, Service, StackError, check_ports, status_lines
-from facesearch.store import VECTORIZER_STATUS, vectorizer_reason
-from facesearch.supervision import START_RETRIES, START_SECONDS, ProgramStatus, Supervisor, restarts, socket_path
+from facesearch.store.refusals import VECTORIZER_STATUS, vectorizer_reason
 
 LOG = """\
 2026-11-25 21:00:00,001 INFO supervisord started with pid 100
@@ -61,7 +61,7 @@ def test_supervisord_reads_the_configuration_as_meant(tmp_path: Path) -> None:
     programs = {g.name: g.process_configs[0] for g in options.process_group_configs}
     assert sorted(programs) == sorted(SERVICES)
     for name, program in programs.items():
-        launch = [sys.executable, "-m", "facesearch.launch", str(state / "run" / f"{name}.json")]
+        launch = [sys.executable, "-m", "facesearch.local.launch", str(state / "run" / f"{name}.json")]
         assert shlex.split(program.command) == launch  # supervisord splits it so
         assert program.stdout_logfile == str(state / "logs" / f"{name}.log")
         assert (program.autostart, program.stopasgroup, program.killasgroup) == (False, True, True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from facesearch.importer.enroll import free_filename, write_new
+from facesearch.people.enroll import free_filename, write_new
 
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,109}\.(jpg|jpeg|png|webp)$")
 

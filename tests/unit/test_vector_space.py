@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from weaviate.exceptions import WeaviateConnectionError, WeaviateQueryError, WeaviateRetryError
 
-from facesearch.reindex import CollectionReport, summary
-from facesearch.store import SpaceRecord, unreachable
+from facesearch.store.refusals import unreachable
+from facesearch.store.reindex import CollectionReport, summary
+from facesearch.store.space import SpaceRecord
 
 SPACE = "yunet/fusion(dlib_resnet@ceb6f1c9*0.6,mobileface_v2@6f203c89*0.4)/mirror"
 

@@ -67,7 +67,7 @@ def status(backend: BackendDep, library: LibraryReadDep) -> LibraryOut:
             skipped=[SkippedPhotoOut(path=p.path, reason=p.skip_reason) for n, p in skipped if n == name],
         ))
     job = backend.jobs.job
-    return LibraryOut(root=str(root), folders=folders, job=JobOut(**vars(job)) if job else None)
+    return LibraryOut(root=str(root), folders=folders, job=JobOut.of(job) if job else None)
 
 
 @router.post("/index", status_code=202)
@@ -75,7 +75,7 @@ def index(body: IndexIn, backend: BackendDep, library: LibraryDep) -> JobOut:
     """Index a folder under the library root in the background; progress in GET /api/library."""
     folder = resolve_folder(backend.settings.library_root, body.folder)
     job = backend.jobs.index(folder_name(backend.settings.library_root, str(folder)) or body.folder, folder, library, backend.tagger())
-    return JobOut(**vars(job))
+    return JobOut.of(job)
 
 
 @router.delete("/folders/{folder:path}", status_code=204)
@@ -125,7 +125,6 @@ def find_by_person(
     folder: str | None = None,
 ) -> PersonFindOut:
     """Every library photo in which an enrolled person appears, searched with all their photos."""
-    s = backend.settings
     t = backend.decision.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
     matches = finder.find_by_person(people, library, person, query)
