@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from facesearch.api.again import AgainOnNodeLoss
 from facesearch.api.auth import RequireKey
 from facesearch.api.backend import Backend
 from facesearch.api.routes import health, library, people, search
@@ -52,7 +53,8 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="facesearch", lifespan=lifespan)
     install_error_handlers(app)
-    guard(app, settings)
+    app.add_middleware(AgainOnNodeLoss, max_body_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    guard(app, settings)  # outside it: a request without the key it needs is refused once, before any of it
     for router in (health.router, search.router, people.router, people.photos_router, library.router):
         app.include_router(router)
     mount_page(app, settings.frontend_dir)

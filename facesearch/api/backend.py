@@ -77,6 +77,7 @@ def get_backend(request: Request) -> Iterator[Backend]:
             raise
         if isinstance(answer, NotReady):
             backend.connection.lost(generation)
+            request.state.weaviate_node_lost = True  # a read is run once more (api.again)
         raise answer from e
 
 

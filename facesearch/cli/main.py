@@ -9,70 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    """Sync Weaviate with the people folders, then name the library's faces after them again."""
-    from facesearch.cli.people import run_import
+def lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A command that imports its group's module (facesearch.cli.<module>) only when it runs."""
 
-    return run_import(args)
+    def run(args: argparse.Namespace) -> int:
+        return getattr(import_module(f"facesearch.cli.{module}"), function)(args)
 
-
-def cmd_search(args: argparse.Namespace) -> int:
-    """Print every face in a photo with its best matches."""
-    from facesearch.cli.people import run_search
-
-    return run_search(args)
-
-
-def cmd_find(args: argparse.Namespace) -> int:
-    """Every photo of a folder in which a face appears."""
-    from facesearch.cli.find import run_find
-
-    return run_find(args)
-
-
-def cmd_library(args: argparse.Namespace) -> int:
-    """Index, show or forget a folder of photos."""
-    from facesearch.cli.library import run_library
-
-    return run_library(args)
-
-
-def cmd_reindex(args: argparse.Namespace) -> int:
-    """Vectorize every stored face again with the configured face model, then tag the library again."""
-    from facesearch.cli.maintenance import run_reindex
-
-    return run_reindex(args)
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    """Back up the people and the library through Weaviate (or list the backups there are)."""
-    from facesearch.cli.maintenance import run_backup
-
-    return run_backup(args)
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    """Restore a backup into Weaviate (with --replace, over the collections it holds)."""
-    from facesearch.cli.maintenance import run_restore
-
-    return run_restore(args)
-
-
-def cmd_keys(args: argparse.Namespace) -> int:
-    """Make, list or revoke the API's keys."""
-    from facesearch.cli.keys import run_keys
-
-    return run_keys(args)
-
-
-def cmd_stack(args: argparse.Namespace) -> int:
-    """Start, stop or show the local stack."""
-    from facesearch.cli.stack import run_stack
-
-    return run_stack(args)
+    return run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -80,11 +28,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="import images/<person>/ folders (re-run after changes)")
     imp.add_argument("images", nargs="?", type=Path, help="folder of people folders (default: images/)")
-    imp.set_defaults(run=cmd_import)
+    imp.set_defaults(run=lazy("people", "run_import"))
     search = sub.add_parser("search", help="who is in a photo")
     search.add_argument("photo", type=Path)
     search.add_argument("--limit", type=int, default=None, help="candidates per face (default FACESEARCH_DEFAULT_LIMIT)")
-    search.set_defaults(run=cmd_search)
+    search.set_defaults(run=lazy("people", "run_search"))
     add_find(sub)
     library = sub.add_parser("library", help="index, show or forget folders of photos searched by `find`")
     library.add_argument("action", choices=["index", "status", "remove"])
@@ -92,18 +40,18 @@ def parser() -> argparse.ArgumentParser:
         "folder", nargs="?", type=Path,
         help="the folder (index: every folder in the library root when left out; status: every indexed folder)",
     )
-    library.set_defaults(run=cmd_library)
+    library.set_defaults(run=lazy("library", "run_library"))
     reindex = sub.add_parser(
         "reindex", help="vectorize every stored face again after the face model changed (resumable)",
         description="Re-vectorize the faces of FaceRecognition and LibraryFace with the configured face model, "
         "from the crops Weaviate holds. Run it with the stack running; if it stops, run it again to go on.",
     )
-    reindex.set_defaults(run=cmd_reindex)
+    reindex.set_defaults(run=lazy("maintenance", "run_reindex"))
     add_backup(sub)
     add_keys(sub)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])
-    stack.set_defaults(run=cmd_stack)
+    stack.set_defaults(run=lazy("stack", "run_stack"))
     return p
 
 
@@ -115,7 +63,7 @@ def add_backup(sub: argparse._SubParsersAction) -> None:
     )
     made.add_argument("name", nargs="?", help="lowercase letters, digits, - and _ (default: facesearch-<UTC time>)")
     made.add_argument("--list", action="store_true", help="list the backups there are")
-    made.set_defaults(run=cmd_backup)
+    made.set_defaults(run=lazy("maintenance", "run_backup"))
     restore = sub.add_parser(
         "restore", help="restore a backup into Weaviate",
         description="Restore backup NAME into a Weaviate that does not have its collections (or, with --replace, "
@@ -123,7 +71,7 @@ def add_backup(sub: argparse._SubParsersAction) -> None:
     )
     restore.add_argument("name")
     restore.add_argument("--replace", action="store_true", help="delete the collections the backup holds, then restore")
-    restore.set_defaults(run=cmd_restore)
+    restore.set_defaults(run=lazy("maintenance", "run_restore"))
 
 
 def add_keys(sub: argparse._SubParsersAction) -> None:
@@ -140,7 +88,7 @@ def add_keys(sub: argparse._SubParsersAction) -> None:
     action.add_parser("list", help="id, rights, creation time and name of every key")
     revoke = action.add_parser("revoke", help="remove a key (by id or name); the API refuses it at once")
     revoke.add_argument("key", metavar="ID_OR_NAME")
-    keys.set_defaults(run=cmd_keys)
+    keys.set_defaults(run=lazy("keys", "run_keys"))
 
 
 def add_find(sub: argparse._SubParsersAction) -> None:
@@ -161,7 +109,7 @@ def add_find(sub: argparse._SubParsersAction) -> None:
     find.add_argument("--face", type=positive, default=None, metavar="K",
                       help="search with the K-th face from the left (default: the largest)")
     find.add_argument("--json", action="store_true", help="print one JSON array of {path, similarity, box}")
-    find.set_defaults(run=cmd_find)
+    find.set_defaults(run=lazy("find", "run_find"))
 
 
 def similarity(text: str) -> float:

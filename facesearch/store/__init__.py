@@ -16,5 +16,10 @@ import warnings
 
 import authlib.deprecate  # noqa: F401 - on import it puts an "always" filter first for its own warnings
 
-# weaviate-client's auth dependency (authlib) warns about its own httpx module; not ours to fix.
+# weaviate-client's auth dependency (authlib) warns about its own httpx module while weaviate is imported; not ours.
 warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+
+import weaviate  # noqa: E402, F401 - then it puts a "default" filter first (simplefilter), over the process's own
+
+# The client's notices of its own deprecations (Dep030: async_enabled, which Weaviate 1.35 still needs).
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="weaviate")
