@@ -35,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import print_machine, write_result  # noqa: E402
+from bench.common import place, print_machine, write_result  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.face.embed import load_embedder  # noqa: E402
@@ -98,7 +98,7 @@ def link_gallery(enroll: dict[str, list[Path]], images: Path) -> None:
     for identity, photos in enroll.items():
         (images / identity).mkdir(parents=True)
         for photo in photos:
-            (images / identity / photo.name).symlink_to(photo.resolve())
+            place(photo, images / identity / photo.name)
 
 
 def ask(models: FaceModels, people: People, query: Query) -> Answer:
@@ -292,10 +292,10 @@ def smoke_data(folder: Path) -> Path:
     """The sample people in the protocol's layout: enrolled ones with two photos, others with one."""
     for person in (ROOT / "images").iterdir():
         (folder / person.name).mkdir(parents=True)
-        (folder / person.name / "1.jpg").symlink_to((person / "1.jpg").resolve())
+        place(person / "1.jpg", folder / person.name / "1.jpg")
     for photo in (ROOT / "look_for").iterdir():
         (folder / photo.stem).mkdir(parents=True, exist_ok=True)
-        (folder / photo.stem / f"2{photo.suffix}").symlink_to(photo.resolve())
+        place(photo, folder / photo.stem / f"2{photo.suffix}")
     return folder
 
 

@@ -32,7 +32,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.accuracy import smoke_data  # noqa: E402
-from bench.common import CHUNK, goal, percentiles, print_machine, running_stack, timed, unit_vectors, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    CHUNK, goal, percentiles, place, print_machine, running_stack, timed, unit_vectors, write_result,
+)
 from weaviate.classes.query import Filter  # noqa: E402
 
 from facesearch.errors import FaceSearchError  # noqa: E402
@@ -71,7 +73,7 @@ def link_library(data: list[Path], folder: Path) -> list[Photo]:
             (folder / source.name / person.name).mkdir(parents=True)
             for file in sorted(person.iterdir()):
                 if file.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
-                    (folder / source.name / person.name / file.name).symlink_to(file.resolve())
+                    place(file, folder / source.name / person.name / file.name)
                     photos.append(Photo(person.name, f"{source.name}/{person.name}/{file.name}"))
     return photos
 
@@ -226,7 +228,7 @@ def speed_library(settings, library: records.Library, photos: list[Path], folder
     """A fresh library folder of real photos (links), indexed: the start of the speed runs."""
     folder.mkdir()
     for n, photo in enumerate(photos):
-        (folder / f"{n}{photo.suffix}").symlink_to(photo.resolve())
+        place(photo, folder / f"{n}{photo.suffix}")
     index_folder(library, folder, workers=settings.import_workers, detector=settings.detector)
     return folder_key(folder)
 

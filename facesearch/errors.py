@@ -25,6 +25,30 @@ class BadRequest(FaceSearchError):
     code, status = "bad_request", 400
 
 
+class BadForm(FaceSearchError):
+    """A body that says it is a multipart form and cannot be read as one."""
+
+    code, status = "bad_form", 400
+
+
+class BadJson(FaceSearchError):
+    """A body that says it is JSON and is not."""
+
+    code, status = "bad_json", 400
+
+
+class BadHost(FaceSearchError):
+    """A Host header naming something the API is not served as (a DNS-rebinding page's own name, say)."""
+
+    code, status = "bad_host", 400
+
+
+class CorsRefused(FaceSearchError):
+    """A CORS preflight from an origin, or asking for a method or header, that the settings do not allow."""
+
+    code, status = "cors_refused", 400
+
+
 class Unauthorized(FaceSearchError):
     """No API key, or one that is unknown or revoked."""
 
@@ -41,12 +65,22 @@ class NotFound(FaceSearchError):
     code, status = "not_found", 404
 
 
+class MethodNotAllowed(FaceSearchError):
+    code, status = "method_not_allowed", 405
+
+
 class Conflict(FaceSearchError):
     code, status = "conflict", 409
 
 
 class TooLarge(FaceSearchError):
     code, status = "too_large", 413
+
+
+class Timeout(FaceSearchError):
+    """A request body that did not arrive in time."""
+
+    code, status = "timeout", 408
 
 
 class UnsupportedImage(FaceSearchError):

@@ -3,6 +3,7 @@ current folder); `.env.example` lists them."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default=[], description="Origins (scheme://host:port) whose pages may call the API; none by default."
     )
+    allowed_hosts: list[str] = Field(
+        default=[], description="Names or IPs the API is reached as, besides localhost, 127.0.0.1, [::1] and api_host; "
+        "a request whose Host header names anything else is refused (400 bad_host), which stops DNS rebinding.",
+    )
 
     # Local mode: the Weaviate binary and where state lives.
     weaviate_bin: Path | None = Field(
@@ -147,6 +152,14 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=10, ge=1)
     default_limit: int = Field(default=1, ge=1, le=10)
     max_limit: int = Field(default=10, ge=1, le=100)
+    max_files: int = Field(
+        default=20, ge=1, le=1000, description="Photos one request may carry (enrolling a person, adding photos); "
+        "with max_upload_mb it sets the largest request body the API reads.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds a request body may pause; after them it must also have averaged "
+        "8 KB a second. A body that does neither is refused (408 timeout).",
+    )
     vectorizer_workers: int = Field(default=2, ge=1)
     # Bounded work per vectorizer process: Weaviate asks for up to 2 x its CPUs vectors at once per batch request,
     # the importer and the library send 2 batches at a time, and every searched face is one more request.
@@ -156,6 +169,20 @@ class Settings(BaseSettings):
     vectorizer_concurrency: int = Field(default=2, ge=1, description="Requests a vectorizer process computes at once.")
     vectorizer_queue: int = Field(
         default=256, ge=0, description="Requests a vectorizer process lets wait their turn; more are refused (503)."
+    )
+    # Bounded work in the API: decoding an uploaded photo and finding its faces (search, find, enrolment) costs
+    # CPU in proportion to its pixels; past the bound a request is refused at once (503 busy), see facesearch.api.gate.
+    photo_concurrency: int | None = Field(
+        default=None, ge=1, description="Uploaded photos the API decodes and searches for faces at once; default: "
+        "the CPU cores it may use.",
+    )
+    photo_queue: int | None = Field(
+        default=None, ge=0, description="Uploaded photos that may wait their turn; more are refused (503). "
+        "Default: 8 x photo_concurrency.",
+    )
+    large_photo_mp: float = Field(
+        default=24.0, gt=0, description="Megapixels above which an uploaded photo is large: the API works on one "
+        "large photo at a time and refuses another meanwhile (503).",
     )
     import_workers: int = Field(default=2, ge=1)
     startup_timeout_s: float = Field(default=120.0, gt=0)
@@ -169,6 +196,15 @@ class Settings(BaseSettings):
                 f"FACESEARCH_REPLICATION_FACTOR is {self.replication_factor} but the cluster has "
                 f"{self.weaviate_nodes} node(s) (FACESEARCH_WEAVIATE_NODES); a node holds one copy at most."
             )
+        return self
+
+    @model_validator(mode="after")
+    def _photo_bound(self) -> Settings:
+        if self.photo_concurrency is None:
+            self.photo_concurrency = max(1, len(os.sched_getaffinity(0)))
+        if self.photo_queue is None:
+            # 8 a place: half a second of ordinary searches (60 ms each) in line; room for 16 clients on 2 cores
+            self.photo_queue = 8 * self.photo_concurrency
         return self
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +69,13 @@ def bearer(key: str) -> dict[str, str]:
 
 
 @contextmanager
-def started(settings: Settings) -> Iterator[LocalStack]:
+def started(settings: Settings, log: Callable[[str], object] = lambda _: None) -> Iterator[LocalStack]:
     """A private local stack of these settings, started (the test fails with its log when it does not start)
-    and stopped on leaving, whatever happened."""
+    and stopped on leaving, whatever happened. `log` gets what the start says."""
     local = LocalStack(settings)
     try:
         try:
-            local.start(log=lambda _: None)
+            local.start(log=log)
         except StackError as e:
             pytest.fail(f"the private stack did not start: {e}")
         yield local

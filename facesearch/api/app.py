@@ -1,4 +1,5 @@
-"""The search API application: routers, API keys and CORS, the error shape, and the built page at `/`."""
+"""The search API application: routers, allowed hosts, body limits, API keys and CORS, the error shape, and the
+built page at `/`."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from facesearch.api.again import AgainOnNodeLoss
 from facesearch.api.auth import RequireKey
 from facesearch.api.backend import Backend
+from facesearch.api.bodies import MAX_FIELDS, BodyGuard, BodyLimits
+from facesearch.api.cors import OneShapeCORS
+from facesearch.api.hosts import AllowedHosts, served_names
 from facesearch.api.routes import health, library, people, search
 from facesearch.http import install_error_handlers
 from facesearch.settings import Settings, get_settings
@@ -44,17 +47,21 @@ def guard(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(RequireKey, keys_file=settings.api_keys_file, read_key_required=settings.api_read_key_required)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+            OneShapeCORS, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"], max_age=600,
         )
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="facesearch", lifespan=lifespan)
+    limits = BodyLimits.of(settings)
+    forms = {"max_files": settings.max_files, "max_fields": MAX_FIELDS}
+    app = FastAPI(title="facesearch", lifespan=lifespan, form_limits=forms)
     install_error_handlers(app)
-    app.add_middleware(AgainOnNodeLoss, max_body_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    app.add_middleware(AgainOnNodeLoss, max_body_bytes=limits.photo)  # every read's body, kept to run it again
+    app.add_middleware(BodyGuard, limits=limits, timeout_s=settings.body_timeout_s)
     guard(app, settings)  # outside it: a request without the key it needs is refused once, before any of it
+    app.add_middleware(AllowedHosts, names=served_names(settings))  # outermost: refused before anything runs
     for router in (health.router, search.router, people.router, people.photos_router, library.router):
         app.include_router(router)
     mount_page(app, settings.frontend_dir)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from facesearch.api.gate import Gate
 from facesearch.errors import NotReady
 from facesearch.face.embed import Decision, decision_for
+from facesearch.face.image import pixel_count
 from facesearch.face.models import FaceModels
 from facesearch.library.jobs import LibraryJobs
 from facesearch.library.tag import Tagger
@@ -24,7 +27,7 @@ from facesearch.store.refusals import service_error
 class Backend:
     """The API's long-lived parts: the detector (built once), the Weaviate connection (`store.Connection`: it
     connects on first use and again after a request found Weaviate gone, so start-up order does not matter),
-    the lock that orders changes, and the library's background jobs."""
+    the lock that orders changes, the gate that bounds decoding uploads, and the library's background jobs."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -34,6 +37,13 @@ class Backend:
         self.write_lock = threading.Lock()
         self.jobs = LibraryJobs(settings, self.models)
         self.connection = Connection(settings)
+        self.gate = Gate(settings.photo_concurrency or 1, settings.photo_queue or 0,
+                         large_pixels=round(settings.large_photo_mp * 1_000_000))
+
+    def decoding(self, *photos: bytes) -> AbstractContextManager[None]:
+        """A place in the gate for decoding these uploads and finding their faces (the largest says whether
+        the work is large); Busy at once when there is none."""
+        return self.gate.place(max(pixel_count(p) for p in photos))
 
     def handles(self) -> Handles:
         """The collections at the write consistency level (for changes); `.reading()` for everything else."""

@@ -60,7 +60,7 @@ def parse(data: bytes, path: Path) -> list[ApiKey]:
 
 def _save(path: Path, keys: list[ApiKey]) -> None:
     """Write the file whole with mode 0600, replacing the old one in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the state folder: the owner's only
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

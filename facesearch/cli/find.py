@@ -7,7 +7,7 @@ When the folder is under the library root and the local API answers, the API doe
 holds the face detector and a Weaviate client, so the command loads neither (most of its start-up time).
 It indexes the folder through the API (with the command line's own write key, kept in the state folder
 beside Weaviate's key, mode 0600) and finds through it. Otherwise, or when the API refuses that key,
-the command does the work itself (`cli.library.find_here`).
+or with --follow-links (the API never follows a link), the command does the work itself (`cli.library.find_here`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,12 @@ def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
     folder = args.folder
     if not folder.is_dir():
         raise NotFound(f"{folder} is not a folder.")
-    found = through_api(settings, args, folder)
+    if args.follow_links:
+        from facesearch.library.root import links_for
+
+        links_for(settings.library_root, folder, follow=True)  # refused under the root, before any model loads
+    # The API never follows a link out of the library root: following links is this process's work.
+    found = None if args.follow_links else through_api(settings, args, folder)
     if found is None:
         from facesearch.cli.library import find_here
 

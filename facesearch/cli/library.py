@@ -19,6 +19,7 @@ from facesearch.face.models import FaceModels
 from facesearch.cli.find import Row
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
+from facesearch.library.root import links_for
 from facesearch.library.scan import subfolders
 from facesearch.library.tag import Tagger
 from facesearch.settings import Settings, get_settings
@@ -81,12 +82,15 @@ def checked_folder(folder: Path) -> Path:
     return folder
 
 
-def index(s: Session, folder: Path, out=sys.stdout) -> IndexReport:  # noqa: ANN001 - a text stream
-    """Index a folder with progress, print what was skipped and the summary line."""
+def index(s: Session, folder: Path, out=sys.stdout, follow_links: bool = False) -> IndexReport:  # noqa: ANN001
+    """Index a folder with progress, print what was skipped and the summary line (to `out`, a text stream).
+    Links are followed as `links_for` says: out of the folder only with `follow_links`, never out of the
+    library root."""
+    links = links_for(s.settings.library_root, checked_folder(folder), follow_links)
     with progress() as on_photo:
         report = index_folder(
-            s.library, checked_folder(folder), tagger=s.tagger(), workers=s.settings.import_workers,
-            detector=s.settings.detector, models=s.models, on_photo=on_photo,
+            s.library, folder, tagger=s.tagger(), workers=s.settings.import_workers,
+            detector=s.settings.detector, models=s.models, on_photo=on_photo, links=links,
         )
     for path, reason in report.skipped:
         print(f"skipped: {path}: {reason}", file=out)
@@ -103,7 +107,7 @@ def find_here(settings: Settings, args, folder: Path) -> tuple[list[Row], float]
     threshold = decision_for(settings).library_threshold if args.threshold is None else args.threshold
     query = Query(threshold, args.min_size, args.limit, [folder_key(folder)])
     with session(settings) as s:
-        report = index(s, folder, out=sys.stderr)
+        report = index(s, folder, out=sys.stderr, follow_links=args.follow_links)
         if not report.photos:
             raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
         reading = s.handles.reading()
@@ -153,7 +157,7 @@ def run_library(args) -> int:  # noqa: ANN001 - argparse.Namespace
     with session(settings) as s:
         if args.action == "index":
             for folder in [args.folder] if args.folder else root_folders(settings):
-                index(s, folder)
+                index(s, folder, follow_links=args.follow_links)
         elif args.action == "status":
             print_status(s.library, args.folder)
         elif args.folder is None:

@@ -40,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
         "folder", nargs="?", type=Path,
         help="the folder (index: every folder in the library root when left out; status: every indexed folder)",
     )
+    add_follow_links(library)
     library.set_defaults(run=lazy("library", "run_library"))
     reindex = sub.add_parser(
         "reindex", help="vectorize every stored face again after the face model changed (resumable)",
@@ -109,7 +110,16 @@ def add_find(sub: argparse._SubParsersAction) -> None:
     find.add_argument("--face", type=positive, default=None, metavar="K",
                       help="search with the K-th face from the left (default: the largest)")
     find.add_argument("--json", action="store_true", help="print one JSON array of {path, similarity, box}")
+    add_follow_links(find)
     find.set_defaults(run=lazy("find", "run_find"))
+
+
+def add_follow_links(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--follow-links", action="store_true",
+        help="read photos through links that leave the folder, and folder links too (only for folders outside the "
+        "library root; without it such a link is skipped, with its reason)",
+    )
 
 
 def similarity(text: str) -> float:

@@ -21,7 +21,7 @@ from facesearch.people.search import search_photo
 from facesearch.people.sync import ImportReport, import_people
 from facesearch.settings import Settings, get_settings
 from facesearch.store.connection import connect
-from facesearch.store.people import ensure_people
+from facesearch.store.people import ensure_people, repair
 from facesearch.store.replication import Replication
 from facesearch.store.space import vector_space
 
@@ -118,12 +118,31 @@ def sync(settings: Settings, images_dir: Path) -> ImportReport:
     client = connect(settings)
     try:
         enrolled = ensure_people(client, settings, vector_space(settings))
-        with progress_reporter() as on_photo:
-            return import_people(
+        with unfinished(settings) as last_unfinished, progress_reporter() as on_photo:
+            report = import_people(
                 enrolled, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
             )
+            if last_unfinished and (restored := repair(enrolled)):
+                report.notes.append(f"{len(restored)} faces of an import that did not finish were made findable again.")
+            return report
     finally:
         client.close()
+
+
+@contextmanager
+def unfinished(settings: Settings) -> Iterator[bool]:
+    """Whether the last import into this collection did not finish (it was stopped, or Weaviate or the vectorizer
+    failed under it): a marker in the state folder, made here and removed when this import finishes."""
+    marker = settings.state_dir / f"import-unfinished-{settings.collection}"
+    try:
+        was = marker.exists()
+        marker.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        marker.touch(mode=0o600)
+    except OSError:  # a state folder this process may not write (a Weaviate elsewhere): no marker
+        yield False
+        return
+    yield was
+    marker.unlink(missing_ok=True)
 
 
 def run_search(args) -> int:  # noqa: ANN001 - argparse.Namespace

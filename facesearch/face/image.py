@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -23,9 +25,28 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 def load_image(data: bytes) -> np.ndarray:
     """Decode JPEG, PNG or WebP bytes into an RGB array with the EXIF orientation applied.
 
-    Raises BadImage for files of more than MAX_PIXELS pixels (whatever their format) and for files that do
-    not decode, UnsupportedImage for other formats.
+    Raises BadImage for files of more than MAX_PIXELS pixels (whatever their format, before decoding) and for
+    files that do not decode, UnsupportedImage for other formats.
     """
+    with opened(data) as im:
+        try:
+            return np.asarray(upright(im).convert("RGB"))
+        except MemoryError as e:  # how Pillow refuses a row too long to decode (2**31 bits), or no memory left
+            raise BadImage(f"This photo is too large to read: {im.width} x {im.height} pixels. "
+                           "Use a smaller copy of it.") from e
+
+
+def pixel_count(data: bytes) -> int:
+    """The photo's width x height in pixels, from its header alone (nothing is decoded); refused as load_image
+    refuses it (too large, another format, a header that does not parse)."""
+    with opened(data) as im:
+        return im.width * im.height
+
+
+@contextmanager
+def opened(data: bytes) -> Iterator[Image.Image]:
+    """The photo with only its header read, refused above MAX_PIXELS or unless it is JPEG, PNG or WebP; what
+    Pillow raises inside the block (decoding, say) becomes one of our sentences."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.width * im.height > MAX_PIXELS:
@@ -34,11 +55,7 @@ def load_image(data: bytes) -> np.ndarray:
                 raise UnsupportedImage(
                     f"This file is {im.format or 'not an image'}; use a JPEG, PNG or WebP photo."
                 )
-            try:
-                return np.asarray(upright(im).convert("RGB"))
-            except MemoryError as e:  # how Pillow refuses a row too long to decode (2**31 bits), or no memory left
-                raise BadImage(f"This photo is too large to read: {im.width} x {im.height} pixels. "
-                               "Use a smaller copy of it.") from e
+            yield im
     except UnidentifiedImageError as e:
         raise UnsupportedImage("This file is not an image; use a JPEG, PNG or WebP photo.") from e
     except Image.DecompressionBombError as e:  # Pillow refuses twice its own limit before we see the size

@@ -78,19 +78,42 @@ def choose_face(boxes: list[Box], face: int | None) -> tuple[int, str | None]:
     return largest, f"The photo has {len(boxes)} faces; searching with the largest, face {largest} from the left."
 
 
-def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Query, face: int | None = None) -> PhotoFind:
-    """Every library photo in which a face of this photo appears (the largest face, or face number `face`)."""
+@dataclass(frozen=True)
+class QueryFace:
+    """The face of a photo to search the library with: the photo's size and faces as in PhotoFind, and the
+    chosen face's crop (JPEG, as nearImage takes it)."""
+
+    width: int
+    height: int
+    faces: list[Box]
+    query: int
+    note: str | None
+    crop: bytes
+
+
+def query_face(models: FaceModels, data: bytes, min_size: int = 0, face: int | None = None) -> QueryFace:
+    """Decode the photo, find its faces at least `min_size` pixels wide and crop the one to search with (the
+    largest, or number `face` from the left): the part of a find that costs CPU."""
     image = load_image(data)
-    faces = [f for f in models.detect(image, THOROUGH) if f.box.width >= query.min_size]
+    faces = [f for f in models.detect(image, THOROUGH) if f.box.width >= min_size]
     boxes = [f.box for f in faces]
     if not boxes:
-        raise NoFace("No face was found in this photo." if not query.min_size else
-                     f"No face at least {query.min_size} pixels wide was found in this photo.")
+        raise NoFace("No face was found in this photo." if not min_size else
+                     f"No face at least {min_size} pixels wide was found in this photo.")
     chosen, note = choose_face(boxes, face)
-    crop = encode_jpeg(models.crop(image, faces[chosen - 1]))
-    hits = query.nearest(library, image=crop)
     height, width = image.shape[:2]
-    return PhotoFind(width, height, boxes, chosen, note, best_per_photo(hits, query.limit))
+    return QueryFace(width, height, boxes, chosen, note, encode_jpeg(models.crop(image, faces[chosen - 1])))
+
+
+def find_face(library: Library, face: QueryFace, query: Query) -> PhotoFind:
+    """Every library photo in which `face` appears."""
+    hits = query.nearest(library, image=face.crop)
+    return PhotoFind(face.width, face.height, face.faces, face.query, face.note, best_per_photo(hits, query.limit))
+
+
+def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Query, face: int | None = None) -> PhotoFind:
+    """Every library photo in which a face of this photo appears (the largest face, or face number `face`)."""
+    return find_face(library, query_face(models, data, query.min_size, face), query)
 
 
 def find_by_person(people: People, library: Library, person_id: str, query: Query) -> list[Match]:

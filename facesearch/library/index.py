@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from facesearch.face.box import Box
 from facesearch.face.image import encode_jpeg, load_image
 from facesearch.face.models import THOROUGH, FaceModels
 from facesearch.face.workers import map_photos
-from facesearch.library.scan import DiskPhoto, FolderPlan, plan_folder, scan_folder
+from facesearch.library.scan import DiskPhoto, FolderPlan, Links, plan_folder, scan_folder
 from facesearch.library.tag import Tagger
 from facesearch.store import library as records
 from facesearch.store.library import Library, StoredPhoto
@@ -160,22 +161,22 @@ def index_folder(
     detector: str = "yunet",
     models: FaceModels | None = None,
     on_photo: OnPhoto | None = None,
+    links: Links | None = None,
 ) -> IndexReport:
     """Index `folder` (recursively): only what changed since the last time costs work.
 
     Faces are found in `workers` processes, or here with `models` when given and `workers` is 1.
-    New faces are tagged with the enrolled people by `tagger`.
+    New faces are tagged with the enrolled people by `tagger`. Links are followed as `links` says
+    (`library.root.links_for`; by default only those to files inside `folder`); a link not followed is
+    recorded as skipped, with its reason, and never opened.
     """
     key = folder_key(folder)
     stored = list(records.photos_in(library, key))
-    plan = plan_folder(scan_folder(folder), stored)
+    plan = plan_folder(scan_folder(folder, links), stored)
     report = IndexReport(key, unchanged=len(plan.keep) + len(plan.touch))
     records.delete_photos(library, [records.photo_id(key, p.path) for p in plan.change])
-    todo = plan.add + plan.change
-    files = [p.file for p in todo]
-    written = write_new_faces(
-        library, key, todo, map_photos(detect_faces, files, workers=workers, detector=detector, models=models), on_photo
-    )
+    todo, found = _find_faces(plan, workers, detector, models)
+    written = write_new_faces(library, key, todo, found, on_photo)
     photo_records = [
         photo_record(key, p, plan.sha256[p.path], written.found[p.path], len(written.face_ids[p.path])) for p in todo
     ]
@@ -186,6 +187,17 @@ def index_folder(
     if tagger:
         tagger.tag(library, [i for ids in written.face_ids.values() for i in ids])
     return _report(report, plan, written)
+
+
+def _find_faces(
+    plan: FolderPlan, workers: int, detector: str, models: FaceModels | None
+) -> tuple[list[DiskPhoto], Iterator[Detected]]:
+    """The new and changed photos, and what is found in each as it comes: those skipped unread (links not
+    followed) last, with their reason, never opened."""
+    todo = plan.add + plan.change
+    read, unread = [p for p in todo if not p.skip_reason], [p for p in todo if p.skip_reason]
+    found = map_photos(detect_faces, [p.file for p in read], workers=workers, detector=detector, models=models)
+    return read + unread, chain(found, (Detected(skip_reason=p.skip_reason) for p in unread))
 
 
 def _as_detected(old: StoredPhoto) -> Detected:

@@ -16,6 +16,7 @@ from pathlib import Path
 from facesearch.errors import Conflict, FaceSearchError
 from facesearch.face.models import FaceModels
 from facesearch.library.index import index_folder
+from facesearch.library.root import links_for
 from facesearch.library.tag import Tagger
 from facesearch.settings import Settings
 from facesearch.store.library import Library
@@ -74,6 +75,7 @@ class LibraryJobs:
             report = index_folder(
                 library, folder, tagger=tagger, workers=s.import_workers, detector=s.detector, models=self.models,
                 on_photo=lambda _, done, total: self._update(done=done, total=total),
+                links=links_for(s.library_root, folder, follow=False),  # never through a link out of the root
             )
             self._update(state="done", summary=report.summary(), photos=report.photos,
                          skipped=tuple(report.skipped), moved=tuple(report.moved))

@@ -2,7 +2,8 @@
 
 A folder is named by its path relative to the root, with `/` between parts ("." is the root itself).
 Every name a client sends is resolved (links included) and checked to stay under the root; photos are
-served by id, from the path the index recorded, checked the same way.
+served by id, from the path the index recorded, checked the same way. Indexing reads nothing through a link
+that leaves the root: such a photo is recorded as skipped, with `LINK_OUT_OF_ROOT`, and never opened.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from facesearch.errors import BadRequest, NotFound
+from facesearch.library.scan import Links
 from facesearch.store.library import StoredPhoto
 
+LINK_OUT_OF_ROOT = "This is a link to a file outside the library folder; links that leave it are not followed."
 OUTSIDE = "Only folders under the library folder can be used; name one by its path relative to it, like 'holiday/2024'."
 
 
@@ -43,3 +46,20 @@ def photo_file(root: Path, photo: StoredPhoto) -> Path:
     if not file.is_relative_to(base) or not file.is_file():
         raise NotFound(f"There is no library photo '{photo.id}'.")
     return file
+
+
+def links_for(root: Path, folder: Path, follow: bool) -> Links:
+    """The links indexing `folder` follows. Under the library `root` (what the API indexes and shows): those to files
+    under the root, whoever indexes, and `follow` is refused (BadRequest). Elsewhere (the command line only): those to
+    files under `folder`, or with `follow` every link, folder links included."""
+    base, real = root.resolve(), folder.resolve()
+    if real.is_relative_to(base):
+        if follow:
+            raise BadRequest(
+                f"--follow-links is for folders outside the library folder ({base}): the API shows every folder under "
+                "it and never reads through a link that leaves it. Index this folder without --follow-links."
+            )
+        return Links(base, LINK_OUT_OF_ROOT)
+    if follow:
+        return Links(None)
+    return Links(real, f"This is a link to a file outside {folder}; index with --follow-links to read it.")

@@ -14,26 +14,70 @@ from facesearch.store.library import StoredPhoto
 
 @dataclass(frozen=True)
 class DiskPhoto:
-    """A photo file. `path` is relative to the folder, with `/` between parts; `size` in bytes."""
+    """A photo file. `path` is relative to the folder, with `/` between parts; `file` is where it is read (a link's
+    target, resolved); `size` in bytes. A photo with a `skip_reason` (a link not followed) is never read: its size
+    and time are the link's own."""
 
     path: str
     file: Path
     size: int
     mtime_ns: int
+    skip_reason: str = ""
 
 
-def scan_folder(folder: Path) -> list[DiskPhoto]:
-    """Every JPEG, PNG and WebP file under `folder`, recursively, by path; hidden files and folders are left out."""
-    photos = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+@dataclass(frozen=True)
+class Links:
+    """Which links a scan follows: to files whose target stays under `root`, or with `root` None every link, to
+    folders too (each folder once). A link that leaves `root` is listed with `reason` and never opened."""
+
+    root: Path | None
+    reason: str = ""
+
+
+def scan_folder(folder: Path, links: Links | None = None) -> list[DiskPhoto]:
+    """Every JPEG, PNG and WebP file under `folder`, recursively, by path; hidden files and folders are left out.
+    `links` defaults to following links to files inside `folder` only; folder links are not descended unless
+    `links.root` is None."""
+    links = links or Links(folder, "This is a link to a file outside the folder; links that leave it are not followed.")
+    follow, seen, photos = links.root is None, {os.path.realpath(folder)}, []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=follow):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if follow:
+            dirnames[:] = first_visits(Path(dirpath), dirnames, seen)
         for name in sorted(filenames):
             file = Path(dirpath) / name
-            if name.startswith(".") or file.suffix.lower() not in EXTENSIONS or not file.is_file():
+            if name.startswith(".") or file.suffix.lower() not in EXTENSIONS:
                 continue
-            stat = file.stat()
-            photos.append(DiskPhoto(file.relative_to(folder).as_posix(), file, stat.st_size, stat.st_mtime_ns))
+            if photo := disk_photo(folder, file, links):
+                photos.append(photo)
     return photos
+
+
+def first_visits(parent: Path, names: list[str], seen: set[str]) -> list[str]:
+    """The folders of `names` not met before (by resolved path; real folders before links to them), so that a
+    followed link to an ancestor or a sibling is not walked again."""
+    kept = set()
+    for name in sorted(names, key=lambda n: ((parent / n).is_symlink(), n)):
+        real = os.path.realpath(parent / name)
+        if real not in seen:
+            seen.add(real)
+            kept.add(name)
+    return [n for n in names if n in kept]
+
+
+def disk_photo(folder: Path, file: Path, links: Links) -> DiskPhoto | None:
+    """The photo at `file` (under `folder`), read where a link points when `links` allows it; None for no file."""
+    path = file.relative_to(folder).as_posix()
+    if file.is_symlink():
+        target = Path(os.path.realpath(file))
+        if links.root is not None and not target.is_relative_to(os.path.realpath(links.root)):
+            own = file.lstat()
+            return DiskPhoto(path, file, own.st_size, own.st_mtime_ns, links.reason)
+        file = target
+    if not file.is_file():
+        return None
+    stat = file.stat()
+    return DiskPhoto(path, file, stat.st_size, stat.st_mtime_ns)
 
 
 def subfolders(root: Path) -> list[Path]:
@@ -44,6 +88,9 @@ def subfolders(root: Path) -> list[Path]:
 
 
 def sha256_of(photo: DiskPhoto) -> str:
+    """The photo's content hash, hex; "" for a photo skipped unread (a link not followed), which is never opened."""
+    if photo.skip_reason:
+        return ""
     digest = hashlib.sha256()
     with photo.file.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -64,7 +111,7 @@ class FolderPlan:
     """Same content, new modification time: only the record changes."""
     remove: list[StoredPhoto] = field(default_factory=list)
     sha256: dict[str, str] = field(default_factory=dict)
-    """path -> content hash, for every photo that was read."""
+    """path -> content hash, for every photo that was read ("" for those skipped unread)."""
 
 
 def plan_folder(disk: list[DiskPhoto], stored: list[StoredPhoto], hash_of: Callable[[DiskPhoto], str] = sha256_of) -> FolderPlan:
@@ -78,6 +125,9 @@ def plan_folder(disk: list[DiskPhoto], stored: list[StoredPhoto], hash_of: Calla
             unknown.append(photo)
         elif (record.size, record.mtime_ns) == (photo.size, photo.mtime_ns):
             plan.keep.append(photo)
+        elif photo.skip_reason:  # unread, so never "the same content": its record is written again
+            plan.sha256[photo.path] = ""
+            plan.change.append(photo)
         else:
             plan.sha256[photo.path] = hash_of(photo)
             same = plan.sha256[photo.path] == record.sha256
@@ -86,8 +136,8 @@ def plan_folder(disk: list[DiskPhoto], stored: list[StoredPhoto], hash_of: Calla
     for record in by_path.values():
         gone.setdefault(record.sha256, []).append(record)
     for photo in unknown:
-        plan.sha256[photo.path] = hash_of(photo)
-        moved_from = gone.get(plan.sha256[photo.path])
+        plan.sha256[photo.path] = sha = "" if photo.skip_reason else hash_of(photo)
+        moved_from = gone.get(sha) if sha else None  # a skipped link was never read: it moved from nothing
         (plan.move.append((photo, moved_from.pop())) if moved_from else plan.add.append(photo))
     plan.remove = sorted((r for records in gone.values() for r in records), key=lambda r: r.path)
     return plan

@@ -3,7 +3,8 @@
 The file (written by `LocalStack`) holds the service's command and environment, so a restart after a
 crash runs it with the settings it was last started with. Before it becomes the service (exec, so the
 supervisor's pid is the service's), it ends what is left of the service's previous run: when a uvicorn
-master is killed with SIGKILL its workers live on and keep the port, and the new one could not bind it.
+master is killed with SIGKILL its workers live on and keep the port, and the new one could not bind it. The
+service runs with umask 077, so what it writes (Weaviate's files, which hold every face) is the owner's only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> None:
         print(f"launch: ending {len(left)} process(es) left from {name}'s previous run: "
               f"{', '.join(str(p.pid) for p in left)}", flush=True)
         end(left)
+    os.umask(0o077)  # Weaviate's files (every face), the logs: new files are the owner's only, whatever starts us
     os.execvpe(spec["command"][0], spec["command"], {**os.environ, **spec["env"]})
 
 

@@ -3,8 +3,9 @@
 supervisord (facesearch/local/supervision.py) runs them and starts again, after a back-off when it keeps
 failing, any that dies. State lives in `settings.state_dir`: `data/` (Weaviate's files),
 `logs/<service>.log`, `logs/supervisord.log` and `run/` (the supervisor's configuration, pid file and
-socket, and each service's launch file). Starting is idempotent (a service that answers is left
-running) and so is stopping; stopping ends the supervisor and everything under it.
+socket, and each service's launch file), all of it the owner's only (folders 0700, files 0600: Weaviate's
+files hold every face; a start makes an older, more open state folder private). Starting is idempotent (a
+service that answers is left running) and so is stopping; stopping ends the supervisor and everything under it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import secrets
 import signal
 import socket
+import stat
 import sys
 import textwrap
 import time
@@ -26,7 +28,9 @@ import psutil
 
 from facesearch import WEAVIATE_VERSION
 from facesearch.local.launch import end
-from facesearch.local.supervision import ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError
+from facesearch.local.supervision import (
+    ALIVE, START_RETRIES, ProgramStatus, Supervisor, SupervisorError, write_private,
+)
 from facesearch.settings import ROOT, Settings, node_hostname, node_program, weaviate_key
 
 
@@ -37,6 +41,8 @@ LEGACY_MARKERS = {"vectorizer": "facesearch.vectorizer.app", "weaviate": "weavia
 """What the command line of a service started by an older facesearch (with `run/<service>.pid`) contains."""
 CLUSTER_PORTS = 5
 """Ports kept per Weaviate node from FACESEARCH_WEAVIATE_CLUSTER_PORT on: gossip, data, Raft, Raft RPC, one spare."""
+PRIVATE_FOLDER = 0o700
+"""The state folder and every folder in it: Weaviate's files hold every face, so they are the owner's only."""
 
 
 def services_of(settings: Settings) -> tuple[str, ...]:
@@ -166,8 +172,9 @@ class LocalStack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.state = settings.state_dir
+        self.state.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         for sub in ("data", "logs", "run"):
-            (self.state / sub).mkdir(parents=True, exist_ok=True)
+            (self.state / sub).mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
         self.names = services_of(settings)
         self.supervisor = Supervisor(self.state, ROOT, self.names)
 
@@ -221,8 +228,11 @@ class LocalStack:
         """Start the supervisor if it does not run, then every service that does not, stage by stage (the
         vectorizer, every Weaviate node together, the API), each stage once the one before is ready.
 
-        A start that fails leaves nothing running if it started the supervisor itself.
+        A start that fails leaves nothing running if it started the supervisor itself. The state folder is made
+        private first, with a sentence, if it was not.
         """
+        if make_private(self.state):
+            log(f"Made {self.state} private (it was readable by other users).")
         self.check_node_count()
         services = self.services()
         launching = not self.supervisor.answers()
@@ -258,7 +268,7 @@ class LocalStack:
                 f"FACESEARCH_STATE_DIR for {n} node(s) and import the people and index the library there again, "
                 "or set FACESEARCH_WEAVIATE_NODES back."
             )
-        record.write_text(f"{n}\n")
+        write_private(record, f"{n}\n")
 
     def bring_up(self, stage: list[Service], fresh: list[Service], log) -> None:  # noqa: ANN001
         """Start the services of `stage` that the supervisor does not run (`fresh`) together, then wait until
@@ -383,6 +393,28 @@ class LocalStack:
         path = self.state / "logs" / f"{name}.log"
         text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
         return f"--- last lines of {path} ---\n" + "\n".join(text)
+
+
+def make_private(state: Path) -> bool:
+    """Take every right of group and other users off `state` and everything in it (links are left as they are);
+    True when anything had one."""
+    opened = False
+    for path in tree(state):
+        try:
+            mode = path.lstat().st_mode
+            if not stat.S_ISLNK(mode) and mode & 0o077:
+                os.chmod(path, stat.S_IMODE(mode) & 0o700)
+                opened = True
+        except FileNotFoundError:  # a running Weaviate removed it meanwhile
+            continue
+    return opened
+
+
+def tree(folder: Path) -> Iterable[Path]:
+    """`folder` and every folder and file under it, not through links."""
+    yield folder
+    for dirpath, dirnames, filenames in os.walk(folder):
+        yield from (Path(dirpath) / name for name in dirnames + filenames)
 
 
 def stages(services: list[Service]) -> list[list[Service]]:

@@ -1,8 +1,10 @@
 """supervisord for local mode: one per state folder, restarting a service that dies.
 
-The supervisor's files: `run/supervisord.conf`, `run/supervisord.pid`, its control socket (`run/supervisor.sock`,
-or a short path in the temporary folder when that path is too long for a Unix socket), `logs/supervisord.log`,
-and per service `run/<service>.json`, the command and environment `facesearch.local.launch` starts it with.
+Everything supervisord and the services write is private to the owner (umask 077: folders 0700, files 0600),
+since Weaviate's files hold every face. The supervisor's files: `run/supervisord.conf`, `run/supervisord.pid`,
+its control socket (`run/supervisor.sock`, or a short path in the temporary folder when that path is too long for
+a Unix socket), `logs/supervisord.log`, and per service `run/<service>.json`, the command and environment
+`facesearch.local.launch` starts it with.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ ALIVE = ("STARTING", "RUNNING", "BACKOFF", "STOPPING")
 
 class SupervisorError(RuntimeError):
     """supervisord did not start or did not answer."""
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `path` whole, readable and writable by its owner only (mode 0600, also when it was there before)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,14 @@ class Supervisor:
         self.url = f"unix://{self.socket}"
 
     def write_conf(self) -> None:
-        """supervisord.conf: the control socket (owner only), the log, and one section per program."""
+        """supervisord.conf: the control socket (owner only), the log, umask 077 (so the logs and every file the
+        services write are the owner's only), and one section per program."""
         head = f"""[unix_http_server]
 file={conf_value(str(self.socket))}
 chmod=0700
 
 [supervisord]
+umask=077
 logfile={conf_value(str(self.log))}
 logfile_maxbytes=10MB
 logfile_backups=2
@@ -123,7 +135,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl={conf_value(self.url)}
 """
         sections = "".join(program_section(name, self.state, self.root) for name in self.programs)
-        self.conf.write_text(head + sections)
+        write_private(self.conf, head + sections)
 
     def call(self, method: str, *args: object, timeout_s: float = 60.0) -> object:
         """supervisord's XML-RPC `supervisor.<method>(*args)`, waiting at most `timeout_s` seconds for the answer."""
@@ -145,6 +157,7 @@ serverurl={conf_value(self.url)}
             done = subprocess.run(
                 [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
                 cwd=self.root, stdin=subprocess.DEVNULL, stdout=err, stderr=err, timeout=timeout_s,
+                umask=0o077,  # its log is made before the configuration's umask applies
             )
             err.seek(0)
             output = err.read().decode(errors="replace").strip()
@@ -158,10 +171,7 @@ serverurl={conf_value(self.url)}
 
     def write_launch(self, name: str, command: list[str], env: dict[str, str]) -> None:
         """The command and environment `facesearch.local.launch` starts `name` with (mode 0600: it holds keys)."""
-        path = self.state / "run" / f"{name}.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"command": command, "env": env}, out)
+        write_private(self.state / "run" / f"{name}.json", json.dumps({"command": command, "env": env}))
 
     def info(self, name: str) -> dict | None:
         """supervisord's record of a program, or None when supervisord does not run."""

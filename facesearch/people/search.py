@@ -36,19 +36,40 @@ POOL = 10
 """Candidates asked of Weaviate per face, at least: enough to find the best of another person."""
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A photo's faces, ready to search: its width and height in pixels after EXIF orientation, and each face's
+    box (left to right) with its crop as Weaviate's nearImage takes it (JPEG)."""
+
+    width: int
+    height: int
+    faces: list[tuple[Box, bytes]]
+
+
+def see(models: FaceModels, data: bytes) -> Seen:
+    """Decode the photo and find its faces: the part of a search that costs the API CPU. NoFace when none."""
+    image = load_image(data)
+    found_faces = models.detect(image, THOROUGH)
+    if not found_faces:
+        raise NoFace("No face was found in this photo.")
+    height, width = image.shape[:2]
+    return Seen(width, height, [(face.box, encode_jpeg(models.crop(image, face))) for face in found_faces])
+
+
+def search_seen(
+    people: People, seen: Seen, *, limit: int, threshold: float, margin: float, rule: Rule = "best"
+) -> SearchResult:
+    """Every face of `seen` with its `limit` best candidates; see facesearch.people.decide for a match."""
+    faces = []
+    for index, (box, crop) in enumerate(seen.faces, start=1):
+        found = store.nearest_faces(people, crop, max(limit, POOL))
+        faces.append(FaceAnswer(index, box, found[:limit], choose(found, threshold, margin, rule)))
+    return SearchResult(seen.width, seen.height, faces)
+
+
 def search_photo(
     models: FaceModels, people: People, data: bytes, *, limit: int, threshold: float, margin: float,
     rule: Rule = "best",
 ) -> SearchResult:
     """Find every face in the photo and its `limit` best candidates; see facesearch.people.decide for a match."""
-    image = load_image(data)
-    found_faces = models.detect(image, THOROUGH)
-    if not found_faces:
-        raise NoFace("No face was found in this photo.")
-    faces = []
-    for index, face in enumerate(found_faces, start=1):
-        found = store.nearest_faces(people, encode_jpeg(models.crop(image, face)), max(limit, POOL))
-        best = choose(found, threshold, margin, rule)
-        faces.append(FaceAnswer(index, face.box, found[:limit], best))
-    height, width = image.shape[:2]
-    return SearchResult(width, height, faces)
+    return search_seen(people, see(models, data), limit=limit, threshold=threshold, margin=margin, rule=rule)

@@ -132,6 +132,7 @@ def import_people(
         else:
             (report.updated if photo in plan.replace else report.imported).append(photo.path)
     report.skipped = [(photo.path, reason) for photo, reason in failed.items()]
+    report.skipped += [skip for person in people for skip in person.skipped]  # links out, never read
     # A changed photo that no longer gives a face must not leave its old face behind.
     for photo in plan.replace:
         if photo in failed:

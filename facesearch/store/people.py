@@ -23,7 +23,7 @@ from facesearch.settings import Settings
 from facesearch.store.refusals import found_no_face, vectorizer_reason
 from facesearch.store.replication import Replication
 from facesearch.store.space import face_collection
-from facesearch.store.writes import NewObject, delete_ids, insert_many, vector_of
+from facesearch.store.writes import NewObject, delete_ids, insert_many, restore_lost_vectors, vector_of
 
 ENROLLED_NAMESPACE = uuid.UUID("5b7c1f0e-3d2a-4c1e-9a55-6f1d2a9e8b10")
 """Object ids are uuid5(ENROLLED_NAMESPACE, "<person_id>/<filename>"), so a re-import updates, never duplicates."""
@@ -171,3 +171,9 @@ def remove_faces(people: People, face_ids: list[str]) -> None:
 def rename(people: People, face_id: str, name: str) -> None:
     """Give a kept face its person's new display name."""
     people.faces.data.update(uuid=face_id, properties={"name": name})
+
+
+def repair(people: People) -> list[str]:
+    """Make every enrolled face findable again after an import that did not finish (Weaviate killed in a batch
+    can keep faces whose vectors no search finds; see `writes.restore_lost_vectors`); the ids restored."""
+    return restore_lost_vectors(people.faces, [f.id for f in all_faces(people)])

@@ -14,7 +14,7 @@ import pytest
 
 from facesearch.settings import ROOT
 
-SCRIPTS = ["accuracy", "latency", "import", "scale", "library", "detect", "fusion", "load", "cli"]
+SCRIPTS = ["accuracy", "latency", "import", "scale", "library", "detect", "fusion", "load", "cli", "bombs"]
 
 
 @pytest.mark.integration

@@ -49,7 +49,7 @@ def error_of(response: httpx.Response) -> tuple[int, str, str] | None:
     body = response.json()
     assert isinstance(body, dict) and set(body) == {"error", "code"}, f"{status}: not the one error shape: {body}"
     sentence, code = body["error"], body["code"]
-    assert isinstance(code, str) and CODE.match(code), body
+    assert isinstance(code, str) and CODE.match(code) and code != "error", f"no code of its own: {body}"
     assert isinstance(sentence, str) and 1 < len(sentence) <= 400 and "\n" not in sentence, body
     assert sentence[0].isupper() and sentence.endswith("."), f"not a sentence: {body}"
     if code == "bad_image":

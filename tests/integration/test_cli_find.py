@@ -88,3 +88,20 @@ def test_with_the_stack_down_find_says_what_to_run(stack: Stack, tmp_path: Path)
     done = cli(stack, "find", "-q", str(LOOK_FOR / "Ted_Lieu.jpg"), "-t", str(photos), **down)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "Weaviate is not reachable at" in done.stderr and "bash start.sh" in done.stderr
+
+
+def test_find_skips_links_out_of_the_root_and_refuses_to_follow_them_there(stack: Stack, folder: Path,
+                                                                           tmp_path: Path) -> None:
+    shutil.copy(LOOK_FOR / "Ted_Lieu.jpg", tmp_path / "ted.jpg")
+    (folder / "out.jpg").symlink_to(tmp_path / "ted.jpg")
+    try:
+        done = cli(stack, "find", "-q", str(LOOK_FOR / "Ted_Lieu.jpg"), "-t", str(folder), "--json")
+        assert done.returncode == 0, done.stderr
+        assert ("skipped: out.jpg: This is a link to a file outside the library folder; links that leave it are not "
+                "followed.") in done.stderr
+        assert "out.jpg" not in {r["path"] for r in json.loads(done.stdout)}
+        follow = cli(stack, "find", "-q", str(LOOK_FOR / "Ted_Lieu.jpg"), "-t", str(folder), "--follow-links")
+        errors = [line for line in follow.stderr.splitlines() if line.startswith("error: ")]
+        assert follow.returncode == 1 and len(errors) == 1 and "--follow-links" in errors[0], follow.stderr
+    finally:
+        (folder / "out.jpg").unlink()

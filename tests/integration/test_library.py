@@ -32,6 +32,7 @@ from facesearch.store.library import LibraryFace
 from facesearch.store.people import People, ensure_people
 from facesearch.store.space import vector_space
 from tests.conftest import IMAGES, LOOK_FOR, Stack
+from tests.opens import Opens
 from tools.make_library_samples import Region, compose
 
 ROOT = IMAGES.parent
@@ -305,3 +306,31 @@ def test_find_returns_every_face_above_the_threshold_not_a_first_page(lib: Lib, 
     lib.index(folder)
     assert len(lib.find(enrolled("Ted_Lieu"), folder)) == 40
     assert len(lib.find(enrolled("Ted_Lieu"), folder, limit=30)) == 30
+
+
+def test_cli_follows_links_out_of_the_folder_only_when_told(lib: Lib, tmp_path: Path) -> None:
+    folder, outside = tmp_path / "linked", tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    folder.mkdir()
+    shutil.copy(enrolled("Seth_Moulton"), folder / "seth.jpg")
+    shutil.copy(enrolled("Ted_Lieu"), outside / "ted.jpg")
+    shutil.copy(enrolled("Dina_Titus"), outside / "dir" / "dina.jpg")
+    (folder / "ted.jpg").symlink_to(outside / "ted.jpg")
+    (folder / "away").symlink_to(outside / "dir", target_is_directory=True)
+    try:
+        with Opens(outside / "ted.jpg", outside / "dir") as opens:
+            plain = cli(lib, "library", "index", str(folder))
+            assert not opens.seen(), "a link out of the folder was followed"
+        assert plain.returncode == 0, plain.stderr
+        reason = f"This is a link to a file outside {folder}; index with --follow-links to read it."
+        assert f"skipped: ted.jpg: {reason}" in plain.stdout
+        assert "new 2, " in plain.stdout and "away" not in plain.stdout
+        followed = cli(lib, "library", "index", str(folder), "--follow-links")
+        assert followed.returncode == 0 and "new 1, changed 1, " in followed.stdout, followed.stdout + followed.stderr
+        found = cli(lib, "find", "-q", str(enrolled("Dina_Titus")), "-t", str(folder), "--json", "--follow-links")
+        assert found.returncode == 0 and "away/dina.jpg" in {r["path"] for r in json.loads(found.stdout)}, found.stderr
+        again = cli(lib, "find", "-q", str(enrolled("Ted_Lieu")), "-t", str(folder), "--json")  # links skipped again
+        assert "ted.jpg" not in {r["path"] for r in json.loads(again.stdout)}, again.stderr
+        assert "skipped: ted.jpg: " in again.stderr
+    finally:
+        cli(lib, "library", "remove", str(folder))

@@ -20,6 +20,7 @@ from facesearch.store import library as records
 from facesearch.store.connection import connect
 from facesearch.store.space import vector_space
 from tests.conftest import IMAGES, LOOK_FOR, Stack
+from tests.opens import Opens
 from tools.make_library_samples import compose
 
 
@@ -145,6 +146,36 @@ def test_photos_are_served_by_id_only_and_only_from_under_the_root(stack: Stack,
     finally:
         records.forget_folder(library, folder_key(outside))
         client.close()
+
+
+def test_links_out_of_the_root_are_skipped_never_opened_and_never_found(stack: Stack, tmp_path: Path) -> None:
+    """The outside probe: library/probe/real/ with links to a photo outside the root and to /etc/passwd."""
+    probe = stack.settings.library_root / "probe"
+    (probe / "real").mkdir(parents=True)
+    (tmp_path / "dir").mkdir()
+    for path in (tmp_path / "ted.jpg", tmp_path / "dir" / "ted.jpg", probe / "real.jpg"):
+        shutil.copy(LOOK_FOR / "Ted_Lieu.jpg", path)
+    (probe / "real" / "outside.jpg").symlink_to(tmp_path / "ted.jpg")
+    (probe / "real" / "passwd.jpg").symlink_to("/etc/passwd")
+    (probe / "real" / "inside.jpg").symlink_to("../real.jpg")  # a link that stays in the root is read
+    (probe / "real" / "away").symlink_to(tmp_path / "dir", target_is_directory=True)
+    try:
+        with Opens(tmp_path / "ted.jpg", tmp_path / "dir") as opens:
+            job = index(stack.api, "probe/real")
+            assert not opens.seen(), "a file or folder outside the library root was opened"
+        assert job["state"] == "done" and job["summary"].startswith("new 3, "), job
+        reason = "This is a link to a file outside the library folder; links that leave it are not followed."
+        skipped = [("outside.jpg", reason), ("passwd.jpg", reason)]
+        assert sorted((s["path"], s["reason"]) for s in job["skipped"]) == skipped
+        listed = next(f for f in stack.api.get("/api/library").json()["folders"] if f["folder"] == "probe/real")
+        assert sorted((s["path"], s["reason"]) for s in listed["skipped"]) == skipped
+        assert (listed["photos"], listed["faces"]) == (3, 1)
+        photo = {"photo": ("q.jpg", (LOOK_FOR / "Ted_Lieu.jpg").read_bytes())}
+        found = stack.api.post("/api/library/find", params={"folder": "probe/real"}, files=photo).json()["matches"]
+        assert [m["path"] for m in found] == ["inside.jpg"]
+    finally:
+        stack.api.delete("/api/library/folders/probe/real")
+        shutil.rmtree(probe)
 
 
 def wait_for(check, what: str, seconds: float = 60) -> None:  # noqa: ANN001 - a callable returning bool

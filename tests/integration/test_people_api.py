@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from facesearch.face.embed import decision_for
 from tests.conftest import LOOK_FOR, Stack
+from tests.opens import Opens
 
 
 def photo(name: str) -> tuple[str, bytes, str]:
@@ -54,6 +58,36 @@ def test_enroll_keeps_nothing_when_no_photo_has_a_face(stack: Stack) -> None:
     response = stack.api.post("/api/people", data={"name": "Nobody"}, files=[("photos", ("b.png", out.getvalue()))])
     assert (response.status_code, response.json()["code"]) == (422, "no_face")
     assert not (stack.settings.images_dir / "Nobody").exists()
+
+
+def test_the_api_never_reads_through_a_link_out_of_the_images_folder(stack: Stack, tmp_path: Path) -> None:
+    shutil.copy(LOOK_FOR / "Chris_Pratt.jpg", tmp_path / "pratt.jpg")
+    (tmp_path / "name.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    folder, away = stack.settings.images_dir / "Link_Probe", stack.settings.images_dir / "Away"
+    try:
+        ferguson = [("photos", photo("Chris_Ferguson.jpg"))]
+        made = stack.api.post("/api/people", data={"name": "Link Probe"}, files=ferguson)
+        assert made.status_code == 201, made.text
+        (folder / "out.jpg").symlink_to(tmp_path / "pratt.jpg")
+        (folder / "name.txt").unlink()
+        (folder / "name.txt").symlink_to(tmp_path / "name.txt")
+        with Opens(tmp_path / "pratt.jpg", tmp_path / "name.txt") as opens:
+            added = stack.api.post("/api/people/Link_Probe/photos", files=ferguson)
+            assert not opens.seen(), "the API read a file outside the images folder"
+        assert added.status_code == 200, added.text
+        reason = "This is a link to a file outside the images folder; links that leave it are not followed."
+        assert {"filename": "out.jpg", "reason": reason} in added.json()["skipped"]
+        assert added.json()["person"]["name"] == "Link Probe" and added.json()["person"]["photo_count"] == 2
+        assert (folder / "out.jpg").is_symlink() and who(stack, "Chris_Pratt.jpg") is None
+
+        away.symlink_to(tmp_path, target_is_directory=True)  # a person folder that leaves the images folder
+        before = sorted(tmp_path.iterdir())
+        refused = stack.api.post("/api/people/Away/photos", files=[("photos", photo("Chris_Pratt.jpg"))])
+        assert (refused.status_code, refused.json()["code"]) == (404, "not_found")
+        assert sorted(tmp_path.iterdir()) == before
+    finally:
+        away.unlink(missing_ok=True)
+        stack.api.delete("/api/people/Link_Probe")
 
 
 @pytest.mark.parametrize(

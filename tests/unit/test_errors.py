@@ -11,7 +11,7 @@ from weaviate.exceptions import WeaviateQueryError
 
 from facesearch import errors
 from facesearch.api.backend import BackendDep
-from facesearch.http import install_error_handlers
+from facesearch.http import NOWHERE, install_error_handlers
 
 
 @pytest.fixture
@@ -39,7 +39,9 @@ def client() -> TestClient:
     [("BadRequest", 400, "bad_request"), ("NotFound", 404, "not_found"), ("Conflict", 409, "conflict"),
      ("TooLarge", 413, "too_large"), ("UnsupportedImage", 415, "unsupported_type"), ("BadImage", 422, "bad_image"),
      ("NoFace", 422, "no_face"), ("NotReady", 503, "not_ready"), ("Busy", 503, "busy"),
-     ("Unauthorized", 401, "unauthorized"), ("Forbidden", 403, "forbidden")],
+     ("Unauthorized", 401, "unauthorized"), ("Forbidden", 403, "forbidden"), ("BadForm", 400, "bad_form"),
+     ("BadJson", 400, "bad_json"), ("BadHost", 400, "bad_host"), ("CorsRefused", 400, "cors_refused"),
+     ("MethodNotAllowed", 405, "method_not_allowed"), ("Timeout", 408, "timeout")],
 )
 def test_our_errors(client: TestClient, name: str, status: int, code: str) -> None:
     response = client.get(f"/raise/{name}")
@@ -48,7 +50,9 @@ def test_our_errors(client: TestClient, name: str, status: int, code: str) -> No
 
 def test_framework_errors_have_the_same_shape(client: TestClient) -> None:
     assert client.get("/number", params={"n": "x"}).json()["code"] == "bad_request"
-    assert client.get("/nowhere").json() == {"error": "Not Found", "code": "not_found"}
+    assert client.get("/nowhere").json() == {"error": NOWHERE, "code": "not_found"}
+    assert client.post("/number").json() == {"error": "This endpoint does not take POST requests.",
+                                             "code": "method_not_allowed"}
     crash = client.get("/crash")
     assert crash.status_code == 500
     assert crash.json() == {"error": "Something went wrong on the server; see its log.", "code": "internal"}

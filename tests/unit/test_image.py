@@ -10,6 +10,7 @@ from PIL import Image
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face import Box, crop_face, load_image
+from facesearch.face.image import UNREADABLE, pixel_count
 from facesearch.people.prepare import pick_face
 
 
@@ -114,3 +115,64 @@ def test_a_row_too_long_for_pillow_is_refused_as_too_large_not_a_crash() -> None
            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
     with pytest.raises(BadImage, match=r"^This photo is too large to read: 33554425 x 1 pixels\. Use a smaller copy"):
         load_image(png)
+
+
+# Header-only photos: the header declares the size, and nothing follows it, so decoding one fails ("damaged or
+# incomplete"). A photo refused for its size was therefore refused before anything was decoded.
+
+def header_only_jpeg(width: int, height: int) -> bytes:
+    """A JPEG cut after its scan header, its frame header (SOF0) saying width x height."""
+    data = bytearray(encoded("JPEG", (16, 16)))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    sos = data.index(b"\xff\xda")
+    return bytes(data[: sos + 2 + struct.unpack(">H", data[sos + 2 : sos + 4])[0]])
+
+
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG of width x height RGB pixels with a 64-byte IDAT: nowhere near enough rows."""
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)))
+
+
+def header_only_webp(width: int, height: int) -> bytes:
+    """A lossless WebP (VP8L) whose 5-byte header says width x height and holds no image data."""
+    body = b"\x2f" + struct.pack("<I", (width - 1) | (height - 1) << 14) + b"\x00"
+    chunk = b"VP8L" + struct.pack("<I", len(body) - 1) + body
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+HEADER_ONLY = {"JPEG": header_only_jpeg, "PNG": header_only_png, "WEBP": header_only_webp}
+
+
+@pytest.mark.parametrize("fmt", HEADER_ONLY)
+def test_an_oversized_photo_of_every_format_is_refused_from_its_header_before_decoding(fmt: str) -> None:
+    """9,500 x 9,500 (90 million pixels): the size sentence, not the damaged-file one decoding would give."""
+    with pytest.raises(BadImage, match=r"^This photo is too large to read: 9500 x 9500 pixels, where"):
+        load_image(HEADER_ONLY[fmt](9500, 9500))
+    with pytest.raises(BadImage, match=r"^This photo is too large to read: 9500 x 9500 pixels"):
+        pixel_count(HEADER_ONLY[fmt](9500, 9500))
+
+
+@pytest.mark.parametrize("fmt", HEADER_ONLY)
+def test_a_header_only_photo_under_the_limit_fails_to_decode(fmt: str) -> None:
+    """The control for the test above: the same file at 9,000 x 9,000 is decoded, and decoding it fails."""
+    with pytest.raises(BadImage) as refused:
+        load_image(HEADER_ONLY[fmt](9000, 9000))
+    assert refused.value.message == UNREADABLE
+
+
+@pytest.mark.parametrize("fmt", HEADER_ONLY)
+def test_pixel_count_reads_the_header_only(fmt: str) -> None:
+    """Its header is all pixel_count reads: the size of a file that does not decode."""
+    assert pixel_count(HEADER_ONLY[fmt](9000, 8000)) == 72_000_000
+
+
+def test_pixel_count_refuses_what_load_image_refuses() -> None:
+    with pytest.raises(UnsupportedImage, match="JPEG, PNG or WebP"):
+        pixel_count(encoded("GIF"))
+    with pytest.raises(UnsupportedImage, match="not an image"):
+        pixel_count(b"hello")

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from facesearch.people.enroll import free_filename
-from facesearch.people.scan import Person, Photo, read_name, scan_images
+from facesearch.people.scan import FOLDER_LINK_OUT, LINK_OUT, Person, Photo, read_name, scan_images
 from facesearch.people.sync import plan_sync
 from facesearch.store.people import EnrolledFace, object_id
 from facesearch.store.refusals import vectorizer_reason
+from tests.opens import Opens
 
 
 def stored(person: str, filename: str, sha: str, name: str = "Ann") -> EnrolledFace:
@@ -64,3 +65,23 @@ def test_an_uploaded_photo_gets_a_short_safe_name_the_importer_reads(tmp_path: P
     """A name the file system refuses (over 255 bytes) or an extension the importer skips would leave the
     upload unreadable or behind."""
     assert free_filename(tmp_path, sent) == tmp_path / kept
+
+
+def test_links_out_of_the_images_folder_are_skipped_and_never_opened(tmp_path: Path) -> None:
+    images, outside = tmp_path / "images", tmp_path / "outside"
+    for path in [images / "ann" / "1.jpg", images / "bob" / "1.jpg", outside / "x.jpg"]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(path.parent.name.encode())
+    (outside / "name.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (images / "ann" / "out.jpg").symlink_to(outside / "x.jpg")
+    (images / "ann" / "name.txt").symlink_to(outside / "name.txt")
+    (images / "ann" / "bob.jpg").symlink_to("../bob/1.jpg")  # inside the images folder: read
+    (images / "away").symlink_to(outside, target_is_directory=True)  # a person folder elsewhere: not even listed
+    with Opens(outside / "x.jpg", outside / "name.txt", outside) as opens:
+        people = {p.id: p for p in scan_images(images)}
+        assert not opens.seen()
+    ann, away = people["ann"], people["away"]
+    assert (ann.name, ann.named_by_file) == ("ann", False)
+    assert [p.filename for p in ann.photos] == ["1.jpg", "bob.jpg"]
+    assert ann.skipped == [(images / "ann" / "out.jpg", LINK_OUT)]
+    assert (away.photos, away.skipped) == ([], [(images / "away", FOLDER_LINK_OUT)])

@@ -9,9 +9,10 @@ import pytest
 from facesearch.errors import BadRequest, NotFound
 from facesearch.face import Box
 from facesearch.library.find import Match, Query, best_per_photo, choose_face
-from facesearch.library.root import folder_name, resolve_folder
-from facesearch.library.scan import DiskPhoto, plan_folder, scan_folder
+from facesearch.library.root import LINK_OUT_OF_ROOT, folder_name, links_for, resolve_folder
+from facesearch.library.scan import DiskPhoto, plan_folder, scan_folder, sha256_of
 from facesearch.store.library import LibraryFace, StoredPhoto, where
+from tests.opens import Opens
 
 
 def disk(path: str, size: int = 10, mtime: int = 1) -> DiskPhoto:
@@ -99,3 +100,70 @@ def test_client_folder_names_stay_under_the_root(tmp_path: Path) -> None:
     assert folder_name(root, str((root / "holiday" / "2024").resolve())) == "holiday/2024"
     assert folder_name(root, str(root.resolve())) == "."
     assert folder_name(root, str(tmp_path)) is None
+
+
+def probe(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The outside probe's folder: library/probe/real/ with a photo, links to a photo inside the library root,
+    to one outside it, to /etc/passwd, to a folder outside and to itself; and the outside folder."""
+    root, outside = tmp_path / "library", tmp_path / "outside"
+    folder = root / "probe" / "real"
+    files = [folder / "real.jpg", root / "probe" / "other" / "inside.jpg", outside / "ted.jpg", outside / "dir" / "x.jpg"]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(path.name.encode())
+    (folder / "inside.jpg").symlink_to("../other/inside.jpg")
+    (folder / "outside.jpg").symlink_to(outside / "ted.jpg")
+    (folder / "passwd.jpg").symlink_to("/etc/passwd")
+    (folder / "gone.jpg").symlink_to(root / "nothing.jpg")
+    (folder / "away").symlink_to(outside / "dir", target_is_directory=True)
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    return root, folder, outside
+
+
+def test_links_out_of_the_root_are_listed_skipped_and_never_opened(tmp_path: Path) -> None:
+    root, folder, outside = probe(tmp_path)
+    with Opens(outside / "ted.jpg", outside / "dir") as opens:
+        photos = scan_folder(folder, links_for(root, folder, follow=False))
+        plan = plan_folder(photos, [])  # hashes every new photo it may read, with sha256_of
+        assert not opens.seen()
+    assert {p.path: p.skip_reason for p in photos} == {
+        "inside.jpg": "", "outside.jpg": LINK_OUT_OF_ROOT, "passwd.jpg": LINK_OUT_OF_ROOT, "real.jpg": ""}
+    inside = next(p for p in photos if p.path == "inside.jpg")
+    assert inside.file == (root / "probe" / "other" / "inside.jpg").resolve()  # read where the link points, checked
+    assert sorted(p.path for p in plan.add) == ["inside.jpg", "outside.jpg", "passwd.jpg", "real.jpg"]
+    assert (plan.sha256["outside.jpg"], plan.sha256["passwd.jpg"]) == ("", "")
+
+
+def test_a_skipped_link_is_never_hashed_when_it_changes_or_moves(tmp_path: Path) -> None:
+    def never(photo: DiskPhoto) -> str:
+        raise AssertionError(f"{photo.path} was hashed")
+
+    link = DiskPhoto("outside.jpg", tmp_path / "outside.jpg", 30, 2, LINK_OUT_OF_ROOT)
+    plan = plan_folder([link], [stored("outside.jpg", "abc", size=10)], never)
+    assert [p.path for p in plan.change] == ["outside.jpg"]
+    plan = plan_folder([link], [stored("outside.jpg", "", size=30, mtime=2)], never)
+    assert [p.path for p in plan.keep] == ["outside.jpg"]
+    plan = plan_folder([link], [stored("old.jpg", "")], never)
+    assert [p.path for p in plan.add] == ["outside.jpg"] and [r.path for r in plan.remove] == ["old.jpg"]
+
+
+def test_a_folder_outside_the_root_keeps_its_links_inside_it_unless_told_to_follow(tmp_path: Path) -> None:
+    root, folder, outside = probe(tmp_path)
+    elsewhere = tmp_path / "library-elsewhere"
+    own = links_for(elsewhere, folder, follow=False)  # the command line, on a folder outside the library root
+    assert {p.path: bool(p.skip_reason) for p in scan_folder(folder, own)} == {
+        "gone.jpg": True, "inside.jpg": True, "outside.jpg": True, "passwd.jpg": True, "real.jpg": False}
+    assert "--follow-links" in next(p for p in scan_folder(folder, own) if p.skip_reason).skip_reason
+    followed = scan_folder(folder, links_for(elsewhere, folder, follow=True))
+    assert sorted((p.path, p.skip_reason) for p in followed) == [
+        ("away/x.jpg", ""), ("inside.jpg", ""), ("outside.jpg", ""), ("passwd.jpg", ""), ("real.jpg", "")]
+    assert sha256_of(next(p for p in followed if p.path == "outside.jpg")) == sha256_of(
+        DiskPhoto("t", outside / "ted.jpg", 0, 0))
+
+
+def test_following_links_is_refused_under_the_library_root(tmp_path: Path) -> None:
+    root, folder, _ = probe(tmp_path)
+    with pytest.raises(BadRequest, match="--follow-links"):
+        links_for(root, folder, follow=True)
+    with pytest.raises(BadRequest, match="--follow-links"):
+        links_for(root, root, follow=True)

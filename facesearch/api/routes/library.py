@@ -104,7 +104,9 @@ def find_by_photo(
     data = read_upload(photo, s.max_upload_mb)
     t = backend.decision.library_threshold if threshold is None else threshold
     query = finder.Query(t, min_size, limit, searched_folders(backend, library, folder))
-    found = finder.find_by_photo(backend.models, library, data, query, face)
+    with backend.decoding(data):
+        chosen = finder.query_face(backend.models, data, min_size, face)
+    found = finder.find_face(library, chosen, query)
     names = enrolled.names_of(people, (m.face.person_id for m in found.matches))
     return FindOut(
         width=found.width, height=found.height, query=found.query, note=found.note, threshold=t,

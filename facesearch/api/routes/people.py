@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from facesearch.api.backend import Backend, BackendDep, LibraryReadDep, PeopleDep, PeopleReadDep
 from facesearch.api.schemas import EnrollOut, PeopleOut, PersonOut, SkippedOut, people_of
-from facesearch.api.uploads import read_upload
+from facesearch.api.uploads import decode_all, read_upload
 from facesearch.errors import NotFound
 from facesearch.people import enroll
 from facesearch.people.sync import ImportReport
@@ -18,8 +20,18 @@ router = APIRouter(prefix="/api/people", tags=["people"])
 
 
 def read_all(backend: Backend, photos: list[UploadFile]) -> list[tuple[str | None, bytes]]:
-    """Every upload checked (size, type) before anything is written."""
+    """Every upload checked (size, type, pixels: its header) before anything is written."""
     return [(p.filename, read_upload(p, backend.settings.max_upload_mb)) for p in photos]
+
+
+@contextmanager
+def decoding(backend: Backend, uploads: list[tuple[str | None, bytes]]) -> Iterator[None]:
+    """A place in the API's gate for enrolling these uploads (decoded here, then again with their faces found by
+    the import), every one of them decoded before anything is written."""
+    photos = [data for _, data in uploads]
+    with backend.decoding(*photos):
+        decode_all(photos)
+        yield
 
 
 def answer(people_: People, person_id: str, report: ImportReport) -> EnrollOut:
@@ -45,7 +57,7 @@ def create_person(
 ) -> EnrollOut:
     """Enroll a new person from a name and photos."""
     uploads = read_all(backend, photos)
-    with backend.write_lock:
+    with decoding(backend, uploads), backend.write_lock:
         report = enroll.enroll(backend.models, people, backend.settings.images_dir, name, uploads)
     backend.people_changed()
     return answer(people, enroll.person_id_for(name), report)
@@ -58,7 +70,7 @@ def add_photos(
     """Add photos to a person."""
     folder = enroll.person_folder(backend.settings.images_dir, person_id)
     uploads = read_all(backend, photos)
-    with backend.write_lock:
+    with decoding(backend, uploads), backend.write_lock:
         report = enroll.add_photos(backend.models, people, folder, uploads)
     backend.people_changed()
     return answer(people, person_id, report)

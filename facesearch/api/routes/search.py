@@ -5,7 +5,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from facesearch.api.backend import BackendDep, PeopleReadDep
 from facesearch.api.schemas import SearchOut
 from facesearch.api.uploads import read_upload
-from facesearch.people.search import search_photo
+from facesearch.people.search import search_seen, see
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -22,5 +22,6 @@ def search(
     data = read_upload(photo, s.max_upload_mb)
     k = min(limit or s.default_limit, s.max_limit)
     d = backend.decision
-    result = search_photo(backend.models, people, data, limit=k, threshold=d.threshold, margin=d.margin, rule=d.rule)
-    return SearchOut.of(result)
+    with backend.decoding(data):
+        seen = see(backend.models, data)
+    return SearchOut.of(search_seen(people, seen, limit=k, threshold=d.threshold, margin=d.margin, rule=d.rule))
