@@ -32,9 +32,9 @@ def private_settings(state: Path, images: Path, **overrides: object) -> Settings
     )
 
 
-def private_cluster_settings(state: Path, images: Path) -> Settings:
+def private_cluster_settings(state: Path, images: Path, **overrides: object) -> Settings:
     """`private_settings` for a local cluster of three Weaviate nodes (replication factor 3)."""
-    return private_settings(state, images, weaviate_nodes=3)
+    return private_settings(state, images, weaviate_nodes=3, **overrides)
 
 
 @dataclass
@@ -104,8 +104,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     local.stop(log=lambda _: None)
 
 
-SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_scripts.py", "test_reindex.py", "test_backup.py",
-              "test_import_faults.py", "test_access.py")
+SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_backup_s3.py", "test_scripts.py", "test_reindex.py",
+              "test_backup.py", "test_import_faults.py", "test_access.py")
 """Files that start stacks of their own (minutes each): run first, so that the test processes end together."""
 
 
@@ -115,6 +115,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
 
     items.sort(key=rank)  # stable: the order within a file, and of the other files, stays
+
+
+KILLERS = ("test_faults.py", "test_cluster.py")
+"""Files that kill their own stack's services and time their recovery: run one after the other in one test
+process, so that each one's restarts do not compete with the other's for the two cores."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201 - xdist's own types
+    """--dist loadfile, with the KILLERS as one unit of work."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "services killed" if scope.rsplit("/", 1)[-1] in KILLERS else scope
+
+    return Scheduling(config, log)
 
 
 # The fuzz tier's tallies: counted in whichever process ran the tests (an xdist worker sends its counts to the
