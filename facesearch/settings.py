@@ -97,6 +97,31 @@ class Settings(BaseSettings):
         default=None, description="Where Weaviate writes backups (local mode); default <state_dir>/backups."
     )
 
+    # Backups: which of Weaviate's backup modules writes them. A cluster cannot use the filesystem (Weaviate
+    # refuses it on more than one node); s3 is any S3-compatible store, configured below (local mode and compose
+    # pass these to Weaviate); gcs and azure need their module configured in Weaviate itself (README, Backups).
+    backup_backend: Literal["filesystem", "s3", "gcs", "azure"] = Field(
+        default="filesystem", description="Where backups go: a folder (one node only), S3, GCS or Azure storage."
+    )
+    backup_s3_bucket: str | None = Field(default=None, description="The bucket (it must exist) for backend s3.")
+    backup_s3_endpoint: str | None = Field(
+        default=None,
+        description="host:port of an S3-compatible store, without a scheme; unset: AWS (s3.amazonaws.com).",
+    )
+    backup_s3_path: str | None = Field(default=None, description="A prefix in the bucket under which backups go.")
+    backup_s3_use_ssl: bool = Field(default=True, description="https to the S3 store; false for a plain-http one.")
+    # Weaviate's backup-s3 module reads the standard AWS names; unset keys: it asks the machine's IAM role.
+    aws_access_key_id: str | None = Field(
+        default=None, repr=False, validation_alias=AliasChoices("AWS_ACCESS_KEY_ID", "FACESEARCH_AWS_ACCESS_KEY_ID")
+    )
+    aws_secret_access_key: str | None = Field(
+        default=None, repr=False,
+        validation_alias=AliasChoices("AWS_SECRET_ACCESS_KEY", "FACESEARCH_AWS_SECRET_ACCESS_KEY"),
+    )
+    aws_region: str | None = Field(
+        default=None, validation_alias=AliasChoices("AWS_REGION", "FACESEARCH_AWS_REGION")
+    )
+
     # Weaviate collections. Replication and shards apply when a collection is created.
     replication_factor: int | None = Field(
         default=None, ge=1, description="Copies of every object, on as many nodes; default min(weaviate_nodes, 3)."
@@ -244,6 +269,11 @@ class Settings(BaseSettings):
     @property
     def backups_path(self) -> Path:
         return self.backup_dir or self.state_dir / "backups"
+
+    @property
+    def backup_module(self) -> str:
+        """The Weaviate module that writes backups: backup-filesystem, backup-s3, backup-gcs or backup-azure."""
+        return f"backup-{self.backup_backend}"
 
     @property
     def weaviate_key_file(self) -> Path:

@@ -1,11 +1,25 @@
-"""Helpers for the tests and the benchmarks, never imported by the product: private stacks on free ports."""
+"""Helpers for the tests and the benchmarks, never imported by the product: private stacks on free ports, and a
+MinIO server (S3) for their backups."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import random
+import secrets
 import socket
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
+
+import httpx
 
 from facesearch.local.stack import CLUSTER_PORTS, StackError
 from facesearch.settings import Settings
@@ -66,3 +80,115 @@ def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) ->
         "startup_timeout_s": 180,
     }
     return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]
+
+
+
+MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
+"""The MinIO server the backup tests run (github.com/minio/minio has no semver tags: this is its Go module
+version, built by scripts/lib.sh's `ensure_minio`)."""
+S3_REGION = "us-east-1"
+
+
+def default_minio_bin() -> Path:
+    """Where scripts/lib.sh caches the MinIO it builds ($MINIO_BIN wins): outside the project, one per version."""
+    if os.environ.get("MINIO_BIN"):
+        return Path(os.environ["MINIO_BIN"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "facesearch" / f"minio-{MINIO_VERSION}" / "minio"
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A MinIO server on this machine: S3 over plain http on 127.0.0.1:`port`, one access key."""
+
+    port: int
+    access_key: str
+    secret_key: str
+    log: Path
+
+    @property
+    def endpoint(self) -> str:
+        """host:port, as Weaviate's backup-s3 module takes it (FACESEARCH_BACKUP_S3_ENDPOINT)."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    def settings(self, bucket: str, prefix: str) -> dict[str, object]:
+        """Settings that send backups to `prefix` in `bucket` of this server, with its key."""
+        return {"backup_backend": "s3", "backup_s3_bucket": bucket, "backup_s3_endpoint": self.endpoint,
+                "backup_s3_path": prefix, "backup_s3_use_ssl": False, "aws_access_key_id": self.access_key,
+                "aws_secret_access_key": self.secret_key, "aws_region": S3_REGION}
+
+    def request(self, method: str, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        """`method` `path` (e.g. /bucket) with no body, signed with AWS Signature Version 4 as S3 wants."""
+        params = params or {}
+        now = datetime.now(timezone.utc)
+        stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+        empty = hashlib.sha256(b"").hexdigest()
+        query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items()))
+        headers = {"host": self.endpoint, "x-amz-content-sha256": empty, "x-amz-date": stamp}
+        names = ";".join(headers)
+        canonical = "\n".join([method, quote(path), query, *(f"{k}:{v}" for k, v in headers.items()), "", names, empty])
+        scope = f"{day}/{S3_REGION}/s3/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key = f"AWS4{self.secret_key}".encode()
+        for part in (day, S3_REGION, "s3", "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.access_key}/{scope}, SignedHeaders={names}, "
+                                    f"Signature={signature}")
+        return httpx.request(method, f"{self.url}{path}", params=params, headers=headers, timeout=30)
+
+    def create_bucket(self, bucket: str) -> None:
+        self.request("PUT", f"/{bucket}").raise_for_status()
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        """The keys of the objects in `bucket` under `prefix` (ListObjectsV2: the first 1000)."""
+        response = self.request("GET", f"/{bucket}", {"list-type": "2", "prefix": prefix})
+        response.raise_for_status()
+        ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+        return [key.text or "" for key in ET.fromstring(response.content).findall("s3:Contents/s3:Key", ns)]
+
+
+@contextmanager
+def s3_server(folder: Path, timeout_s: float = 120.0) -> Iterator[S3Server]:
+    """A MinIO server (`default_minio_bin()`) on a free port of `own_ports()`, its objects in `folder/data` and
+    its output in `folder/minio.log`: started, waited for (at most `timeout_s` s, else StackError with its log),
+    and stopped on leaving, whatever happened."""
+    binary = default_minio_bin()
+    if not binary.is_file():
+        raise StackError(f"No MinIO server at {binary}: `bash tests/run.sh` builds it, or set MINIO_BIN.")
+    server = S3Server(free_port(), "facesearch-tests", secrets.token_urlsafe(24), folder / "minio.log")
+    # No web console (so no second port), and no asking MinIO's site for a newer version (--quiet does not either).
+    env = {**os.environ, "MINIO_ROOT_USER": server.access_key, "MINIO_ROOT_PASSWORD": server.secret_key,
+           "MINIO_BROWSER": "off", "MINIO_UPDATE": "off"}
+    with server.log.open("wb") as out:
+        command = [str(binary), "server", str(folder / "data"), "--address", server.endpoint, "--quiet"]
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_for_s3(server, process, timeout_s)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_s3(server: S3Server, process: subprocess.Popen, timeout_s: float) -> None:
+    """Return once `server` is ready; StackError with its log when it exits or `timeout_s` s pass first."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{server.url}/minio/health/ready", timeout=2).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    exited = process.poll() is not None
+    state = f"exited with {process.returncode}" if exited else f"did not answer in {timeout_s:.0f} s"
+    raise StackError(f"MinIO on port {server.port} {state}:\n{server.log.read_text(errors='replace')[-3000:]}")

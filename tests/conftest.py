@@ -104,8 +104,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     local.stop(log=lambda _: None)
 
 
-SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_backup_s3.py", "test_scripts.py", "test_reindex.py",
-              "test_backup.py", "test_import_faults.py", "test_access.py")
+SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_backup_s3.py", "test_transfer.py", "test_scripts.py",
+              "test_reindex.py", "test_backup.py", "test_import_faults.py", "test_access.py")
 """Files that start stacks of their own (minutes each): run first, so that the test processes end together."""
 
 

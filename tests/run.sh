@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command. Installs what it needs (Python packages, weaviate-server, the page's Node packages,
+# The test command. Installs what it needs (Python packages, weaviate-server, MinIO, the page's Node packages,
 # Chromium), then runs the page's unit tests and every Python test tier: unit, contract, integration
 # (a real local Weaviate + vectorizer + API), fuzz (thousands of generated bad inputs against that stack) and
 # the browser tests. Extra arguments go to pytest. The tests run in FACESEARCH_TEST_WORKERS processes (2 unless set;
@@ -12,6 +12,7 @@ cd "$ROOT"
 
 ensure_python
 ensure_weaviate
+ensure_minio
 if [[ -f frontend/package.json ]]; then
   ensure_frontend
   ensure_chromium

@@ -49,9 +49,13 @@ def run_backup(args) -> int:  # noqa: ANN001 - argparse.Namespace
         made = backup.create(client, settings, name)
     finally:
         client.close()
-    size = backup.folder_size(Path(made.path))
     print(f"Backed up {made.contents.describe()} as {made.name} in {time.perf_counter() - started:.1f} s.")
-    print(f"  folder: {made.path}" + (f" ({size / 1e6:.1f} MB)" if size is not None else " (on Weaviate's machine)"))
+    if settings.backup_backend == "filesystem":
+        size = backup.folder_size(Path(made.path))
+        held = f" ({size / 1e6:.1f} MB)" if size is not None else " (on Weaviate's machine)"
+        print(f"  folder: {made.path}{held}")
+    else:
+        print(f"  stored at: {made.path} (Weaviate's {settings.backup_module} module)")
     print(f"Restore it with `python -m facesearch restore {made.name}`.")
     return 0
 

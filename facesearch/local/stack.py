@@ -102,8 +102,8 @@ def ensure_weaviate_key(settings: Settings) -> str:
 
 def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> dict[str, str]:
     """Weaviate's own configuration for local node k (from 1) of `settings.weaviate_nodes` with our face
-    vectorizer: API key only, backups to `settings.backups_path` through its backup-filesystem module,
-    the cluster's ports (see `weaviate_ports`)."""
+    vectorizer: API key only, the configured backup module (see `backup_env`), the cluster's ports (see
+    `weaviate_ports`)."""
     n = settings.weaviate_nodes
     gossip, data, raft, raft_rpc = cluster_ports(settings, k)
     env = {
@@ -112,8 +112,8 @@ def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> di
         "AUTHENTICATION_APIKEY_ALLOWED_KEYS": api_key,
         "AUTHENTICATION_APIKEY_USERS": "facesearch",
         "PERSISTENCE_DATA_PATH": str(data_dir),
-        "ENABLE_MODULES": "img2vec-neural,backup-filesystem",
-        "BACKUP_FILESYSTEM_PATH": str(settings.backups_path),
+        "ENABLE_MODULES": f"img2vec-neural,{settings.backup_module}",
+        **backup_env(settings),
         "IMAGE_INFERENCE_API": settings.image_inference_api,
         "DEFAULT_VECTORIZER_MODULE": "none",
         "QUERY_DEFAULTS_LIMIT": "25",
@@ -144,6 +144,34 @@ def weaviate_env(settings: Settings, k: int, data_dir: Path, api_key: str) -> di
         # finds them, whichever it is.
         env["CLUSTER_JOIN"] = ",".join(f"127.0.0.1:{cluster_ports(settings, j)[0]}" for j in range(1, n + 1))
     return env
+
+
+def backup_env(settings: Settings) -> dict[str, str]:
+    """Weaviate's variables for the configured backup module: the folder (backup-filesystem), or the bucket, the
+    store and the AWS keys (backup-s3). backup-gcs and backup-azure read their own variables (BACKUP_GCS_BUCKET,
+    GOOGLE_APPLICATION_CREDENTIALS, BACKUP_AZURE_CONTAINER, AZURE_STORAGE_CONNECTION_STRING, ...) from the
+    environment the stack is started in."""
+    s = settings
+    if s.backup_backend == "filesystem":
+        return {"BACKUP_FILESYSTEM_PATH": str(s.backups_path)}
+    if s.backup_backend != "s3":
+        return {}
+    if not s.backup_s3_bucket:
+        raise StackError("FACESEARCH_BACKUP_BACKEND is s3 but FACESEARCH_BACKUP_S3_BUCKET is unset: name the bucket "
+                         "backups go to (Weaviate does not start without one).")
+    if s.backup_s3_endpoint and "://" in s.backup_s3_endpoint:
+        raise StackError(f"FACESEARCH_BACKUP_S3_ENDPOINT is {s.backup_s3_endpoint}: give host:port alone (Weaviate's "
+                         "module refuses a scheme); FACESEARCH_BACKUP_S3_USE_SSL=false chooses http.")
+    env = {
+        "BACKUP_S3_BUCKET": s.backup_s3_bucket,
+        "BACKUP_S3_ENDPOINT": s.backup_s3_endpoint,
+        "BACKUP_S3_PATH": s.backup_s3_path,
+        "BACKUP_S3_USE_SSL": "true" if s.backup_s3_use_ssl else "false",
+        "AWS_ACCESS_KEY_ID": s.aws_access_key_id,
+        "AWS_SECRET_ACCESS_KEY": s.aws_secret_access_key,
+        "AWS_REGION": s.aws_region,
+    }
+    return {name: value for name, value in env.items() if value}
 
 
 def cluster_ports(settings: Settings, k: int) -> tuple[int, int, int, int]:

@@ -8,8 +8,9 @@
     people       the enrolled people's faces (FaceRecognition): schema, queries, changes
     library      the photo library (LibraryFace, LibraryPhoto): schema, queries, changes
     cluster      which nodes are in the cluster, and the objects each holds
-    backup       backups and restores through Weaviate's backup-filesystem module
+    backup       backups and restores through Weaviate's backup modules (a folder, S3, GCS, Azure)
     reindex      every stored face vectorized again after the face model changed
+    transfer     the collections `export` reads and `import-data` writes, object by object, vectors included
 """
 
 import warnings

@@ -1,9 +1,11 @@
-"""Backups of the people and the photo library, made and restored by Weaviate's backup-filesystem module.
+"""Backups of the people and the photo library, made and restored by one of Weaviate's backup modules.
 
-A backup is a folder `<name>/` in Weaviate's backup folder (local mode: `settings.backups_path`; compose:
-`./backups/`). It holds the people collection and the library's two collections as Weaviate stores them:
-every object with its properties (face crops included) and its vector, and each collection's configuration,
-whose description records the vector space of its vectors (`space.SpaceRecord`).
+The module is chosen once, in settings (`backup_backend`): backup-filesystem writes a backup as a folder `<name>/`
+in Weaviate's backup folder (local mode: `settings.backups_path`; compose: `./backups/`), on one node only;
+backup-s3 (and backup-gcs, backup-azure) as `<name>/` in a bucket, from every node of a cluster. A backup holds
+the people collection and the library's two collections as Weaviate stores them: every object with its
+properties (face crops included) and its vector, and each collection's configuration, whose description records
+the vector space of its vectors (`space.SpaceRecord`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,9 @@ from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError
 
 from facesearch.errors import BadRequest, Conflict, FaceSearchError, NotFound, NotReady
 from facesearch.settings import Settings
-from facesearch.store.refusals import unreachable
+from facesearch.store.refusals import unreachable, weaviate_says
 from facesearch.store.space import REINDEX_COMMAND, recorded_space, reindex_name, vector_space
 
-BACKEND = BackupStorage.FILESYSTEM
-MODULE = "backup-filesystem"
 NAME = re.compile(r"[a-z0-9_-]{1,128}")
 """Backup names Weaviate accepts: lowercase letters, digits, `-` and `_`."""
 
@@ -61,7 +61,8 @@ class Backup:
 
 @dataclass(frozen=True)
 class Made:
-    """A backup just written: where Weaviate put it (a folder on Weaviate's machine) and what it holds."""
+    """A backup just written: where Weaviate put it (a folder on Weaviate's machine, or s3://bucket/prefix/name)
+    and what it holds."""
 
     name: str
     path: str
@@ -98,22 +99,36 @@ def weaviate_errors(settings: Settings, doing: str) -> Iterator[None]:
         if unreachable(e):
             raise NotReady(f"Weaviate at {settings.weaviate_url} did not answer.") from e
         status = f" (status {e.status_code})" if isinstance(e, UnexpectedStatusCodeError) else ""
-        raise FaceSearchError(f"Weaviate could not {doing}{status}; its log says why.") from e
+        said = weaviate_says(e)
+        why = f": {said.rstrip('.')}." if said else "; its log says why."
+        raise FaceSearchError(f"Weaviate could not {doing}{status}{why}") from e
+
+
+def backend(settings: Settings) -> BackupStorage:
+    """Where Weaviate writes and reads backups: the backend named by FACESEARCH_BACKUP_BACKEND."""
+    return BackupStorage(settings.backup_backend)
+
+
+def cluster_needs_s3(nodes: int) -> str:
+    """What to do when a cluster of `nodes` is to be backed up to a folder, which Weaviate refuses."""
+    return (
+        f"Backups to a folder work on one Weaviate node, and this cluster has {nodes}: Weaviate backs a cluster up "
+        "only to S3, GCS or Azure storage, so set FACESEARCH_BACKUP_BACKEND=s3 and FACESEARCH_BACKUP_S3_BUCKET (for "
+        "a store other than AWS also FACESEARCH_BACKUP_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) "
+        "and stop and start the stack (README, Backups)."
+    )
 
 
 def check_module(client: weaviate.WeaviateClient, settings: Settings) -> None:
-    """NotReady when Weaviate runs without its backup-filesystem module (started by an older facesearch);
-    BadRequest on a cluster, which that module cannot back up (Weaviate 1.35 wants S3, GCS or Azure there)."""
-    if settings.weaviate_nodes > 1:
-        raise BadRequest(
-            f"Backups to a folder work on one Weaviate node, and this cluster has {settings.weaviate_nodes}: Weaviate "
-            "backs up a cluster only to S3, GCS or Azure storage, which facesearch does not configure. Import the "
-            "people and index the library again instead (both read their folders)."
-        )
-    if MODULE not in (client.get_meta().get("modules") or {}):
+    """BadRequest on a cluster with the filesystem backend, which Weaviate cannot back up (Weaviate 1.35 wants S3,
+    GCS or Azure there); NotReady when Weaviate runs without the configured backup module (started before the
+    setting changed, or by an older facesearch)."""
+    if settings.weaviate_nodes > 1 and settings.backup_backend == "filesystem":
+        raise BadRequest(cluster_needs_s3(settings.weaviate_nodes))
+    if settings.backup_module not in (client.get_meta().get("modules") or {}):
         raise NotReady(
-            f"Weaviate at {settings.weaviate_url} runs without its {MODULE} module: stop and start the stack "
-            "(`bash stop.sh && bash start.sh`) so that it starts with it."
+            f"Weaviate at {settings.weaviate_url} runs without its {settings.backup_module} module: stop and start "
+            "the stack (`bash stop.sh && bash start.sh`) so that it starts with it."
         )
 
 
@@ -121,7 +136,7 @@ def list_backups(client: weaviate.WeaviateClient, settings: Settings) -> list[Ba
     """Every backup in Weaviate's backup folder, oldest first."""
     with weaviate_errors(settings, "list its backups"):
         check_module(client, settings)
-        found = client.backup.list_backups(backend=BACKEND, sort_by_starting_time_asc=True)
+        found = client.backup.list_backups(backend=backend(settings), sort_by_starting_time_asc=True)
     return [Backup(b.backup_id, sorted(b.collections), b.status.value, b.started_at) for b in found]
 
 
@@ -148,10 +163,19 @@ def create(client: weaviate.WeaviateClient, settings: Settings, name: str) -> Ma
         for n in names:
             if client.collections.exists(reindex_name(n)):
                 raise Conflict(f"The collection {n} is being reindexed: run `{REINDEX_COMMAND}` to finish first.")
-        held = contents(client, settings)
-        client.backup.create(backup_id=name, backend=BACKEND, include_collections=names)
-        made = wait(lambda: client.backup.get_create_status(backup_id=name, backend=BACKEND), f"make the backup {name}")
-    return Made(name, made.path, held)
+        held, where = contents(client, settings), backend(settings)
+        client.backup.create(backup_id=name, backend=where, include_collections=names)
+        made = wait(lambda: client.backup.get_create_status(backup_id=name, backend=where), f"make the backup {name}")
+    return Made(name, location(settings, name, made.path), held)
+
+
+def location(settings: Settings, name: str, reported: str) -> str:
+    """Where backup `name` is: `reported`, Weaviate's word, but for backup-s3 with a prefix, which Weaviate 1.35
+    reports twice (s3://bucket/prefix/prefix/name) though it writes under s3://bucket/prefix/name."""
+    if settings.backup_backend != "s3" or not settings.backup_s3_bucket:
+        return reported
+    parts = (settings.backup_s3_bucket, (settings.backup_s3_path or "").strip("/"), name)
+    return "s3://" + "/".join(p for p in parts if p)
 
 
 def wait(status: Callable[[], BackupStatusReturn], doing: str, timeout_s: float = TIMEOUT_S) -> BackupStatusReturn:
@@ -163,7 +187,8 @@ def wait(status: Callable[[], BackupStatusReturn], doing: str, timeout_s: float 
         if now.status == BackupStatus.SUCCESS:
             return now
         if now.status in (BackupStatus.FAILED, BackupStatus.CANCELED):
-            raise FaceSearchError(f"Weaviate could not {doing} ({now.status.value.lower()}); its log says why.")
+            why = f": {now.error.rstrip('.')}" if now.error else "; its log says why"
+            raise FaceSearchError(f"Weaviate could not {doing} ({now.status.value.lower()}){why}.")
         time.sleep(POLL_S)
     raise FaceSearchError(
         f"Weaviate did not {doing} within {timeout_s / 60:.0f} minutes; `backup --list` shows how it ends."
@@ -198,8 +223,9 @@ def restore(client: weaviate.WeaviateClient, settings: Settings, name: str, *, r
             )
         for n in existing:
             client.collections.delete(n)
-        client.backup.restore(backup_id=name, backend=BACKEND, include_collections=backup.collections)
-        wait(lambda: client.backup.get_restore_status(backup_id=name, backend=BACKEND), f"restore the backup {name}")
+        where = backend(settings)
+        client.backup.restore(backup_id=name, backend=where, include_collections=backup.collections)
+        wait(lambda: client.backup.get_restore_status(backup_id=name, backend=where), f"restore the backup {name}")
         return contents(client, settings)
 
 

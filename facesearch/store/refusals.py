@@ -44,6 +44,15 @@ def found_no_face(error: Exception) -> bool:
     return isinstance(error, WeaviateBaseError) and vectorizer_status(str(error)) == 422
 
 
+def weaviate_says(error: WeaviateBaseError) -> str | None:
+    """The message in the body of a REST error Weaviate answered (`{"error": [{"message": ...}]}`), if any."""
+    body = getattr(error, "error", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), list):
+        said = [str(e["message"]) for e in body["error"] if isinstance(e, dict) and e.get("message")]
+        return "; ".join(said) or None
+    return None
+
+
 def unreachable(error: WeaviateBaseError) -> bool:
     """Whether a Weaviate call failed because Weaviate could not be reached (not because it refused).
 

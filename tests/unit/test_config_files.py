@@ -19,7 +19,9 @@ ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 
 
 def env_name(field: str) -> str:
-    return "WEAVIATE_BIN" if field == "weaviate_bin" else f"FACESEARCH_{field.upper()}"
+    """The variable a setting is read from: its first alias (WEAVIATE_BIN, AWS_*), else FACESEARCH_<FIELD>."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias.choices[0] if alias is not None else f"FACESEARCH_{field.upper()}"
 
 
 def test_every_setting_is_documented_in_env_example() -> None:
@@ -50,7 +52,7 @@ def test_every_compose_service_has_a_health_check() -> None:
 def test_compose_uses_real_setting_names() -> None:
     fields = {env_name(f) for f in Settings.model_fields}
     for name, service in COMPOSE["services"].items():
-        used = set(service.get("environment", {})) | set(re.findall(r"\$\{(FACESEARCH_[A-Z_]+)", str(service)))
+        used = set(service.get("environment", {})) | set(re.findall(r"\$\{(FACESEARCH_[A-Z0-9_]+)", str(service)))
         assert {n for n in used if n.startswith("FACESEARCH_")} <= fields, name
 
 
@@ -66,7 +68,7 @@ def test_compose_weaviate_needs_its_key_and_is_not_published() -> None:
 
 def test_compose_weaviate_uses_img2vec_with_our_vectorizer_and_a_resnet50_profile() -> None:
     weaviate = COMPOSE["services"]["weaviate"]["environment"]
-    assert weaviate["ENABLE_MODULES"] == "img2vec-neural,backup-filesystem"
+    assert weaviate["ENABLE_MODULES"] == "img2vec-neural,backup-${FACESEARCH_BACKUP_BACKEND:-filesystem}"
     assert weaviate["IMAGE_INFERENCE_API"].endswith("http://vectorizer:8080}")
     resnet = COMPOSE["services"]["resnet50"]
     assert resnet["image"] == "cr.weaviate.io/semitechnologies/img2vec-pytorch:resnet50"
@@ -94,6 +96,26 @@ def test_release_fallback_refuses_an_architecture_without_a_release() -> None:
     assert result.returncode == 1 and "riscv64" in result.stderr
 
 
+COMPOSE_S3 = {
+    "BACKUP_S3_BUCKET": "${FACESEARCH_BACKUP_S3_BUCKET:-}",
+    "BACKUP_S3_ENDPOINT": "${FACESEARCH_BACKUP_S3_ENDPOINT:-}",
+    "BACKUP_S3_PATH": "${FACESEARCH_BACKUP_S3_PATH:-}",
+    "BACKUP_S3_USE_SSL": "${FACESEARCH_BACKUP_S3_USE_SSL:-true}",
+    "AWS_ACCESS_KEY_ID": "${AWS_ACCESS_KEY_ID:-}",
+    "AWS_SECRET_ACCESS_KEY": "${AWS_SECRET_ACCESS_KEY:-}",
+    "AWS_REGION": "${AWS_REGION:-}",
+}
+"""What compose passes to Weaviate's backup-s3 module: facesearch's settings (from .env), empty when unset (the
+module's defaults: AWS's endpoint, the bucket's root, https, the machine's IAM role)."""
+
+
+def test_compose_weaviate_backs_up_with_the_module_the_app_asks_for() -> None:
+    weaviate, app = COMPOSE["services"]["weaviate"]["environment"], COMPOSE["services"]["app"]["environment"]
+    assert {k: weaviate[k] for k in COMPOSE_S3} == COMPOSE_S3
+    assert app["FACESEARCH_BACKUP_BACKEND"] == "${FACESEARCH_BACKUP_BACKEND:-filesystem}"
+    assert Settings.model_fields["backup_backend"].default == "filesystem"
+
+
 # docker-compose.cluster.yml: Weaviate as a three-node cluster, an override of docker-compose.yml.
 
 CLUSTER_FILES = ("docker-compose.yml", "docker-compose.cluster.yml")
@@ -111,6 +133,15 @@ def node_env(name: str) -> dict[str, str]:
 
 def without_cluster(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith(("CLUSTER_", "RAFT_"))}
+
+
+def test_compose_cluster_nodes_all_back_up_to_the_same_s3_settings() -> None:
+    """Weaviate backs a cluster up only to S3, GCS or Azure, from every node: each node has the module and its
+    settings (the filesystem backend stays the default, and a cluster's `backup` says to set s3)."""
+    for name in NODES:
+        env = node_env(name)
+        assert env["ENABLE_MODULES"] == "img2vec-neural,backup-${FACESEARCH_BACKUP_BACKEND:-filesystem}", name
+        assert {k: env[k] for k in COMPOSE_S3} == COMPOSE_S3, name
 
 
 def test_compose_cluster_has_three_nodes_on_the_pinned_weaviate() -> None:
