@@ -6,8 +6,11 @@ import { chromium } from 'playwright-core';
 
 export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 
-/** Launches headless Chromium with a fresh temporary profile (launch() makes and removes it). */
-export function launchBrowser() {
+/**
+ * Launches headless Chromium with a fresh temporary profile (launch() makes and removes it).
+ * @param {string[]} [extraArgs] more command-line switches (the camera test's fake camera)
+ */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -18,6 +21,7 @@ export function launchBrowser() {
       '--disable-component-update',
       '--disable-sync',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }

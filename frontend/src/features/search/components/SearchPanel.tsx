@@ -2,6 +2,7 @@ import { DropZone } from '@/components/DropZone';
 import { useFileDrop } from '@/lib/use-file-drop';
 import { useSearch } from '../api/use-search';
 import { AnnotatedPhoto } from './AnnotatedPhoto';
+import { CameraCapture } from './CameraCapture';
 import { SearchResults } from './SearchResults';
 
 export function SearchPanel() {
@@ -13,7 +14,10 @@ export function SearchPanel() {
   return (
     <section className="panel search" aria-labelledby="search-title" {...handlers}>
       <h2 id="search-title">Who is in this photo?</h2>
-      <DropZone onFile={choose} dragging={dragging} compact={photo !== null} />
+      <div className="search__sources">
+        <DropZone onFile={choose} dragging={dragging} compact={photo !== null} />
+        <CameraCapture onPhoto={choose} />
+      </div>
       {state.status === 'refused' && (
         <p className="notice is-error" role="alert">
           {state.message}
