@@ -44,13 +44,21 @@ def vector_of(obj) -> list[float]:  # noqa: ANN001 - a weaviate Object
     return list(vector.get(VECTOR, next(iter(vector.values())))) if isinstance(vector, dict) else list(vector)
 
 
-def insert_many(collection: Collection, objects: Iterable[NewObject]) -> dict[str, str]:
-    """Insert (or replace) objects as they come, in background batches; object id -> Weaviate's
+BATCH = 16
+"""Objects per batch request when Weaviate may ask the face vectorizer for their vectors."""
+
+
+def insert_many(
+    collection: Collection, objects: Iterable[NewObject], *, restore: bool = True, batch_size: int = BATCH
+) -> dict[str, str]:
+    """Insert (or replace) objects as they come, in background batches of `batch_size`; object id -> Weaviate's
     message for each that failed (see `refusals.vectorizer_reason`). Then makes sure that every vector
-    written is in Weaviate's index, on disk (see `flush_vector_index` and `restore_lost_vectors`)."""
+    written is in Weaviate's index, on disk (see `flush_vector_index` and, unless `restore` is False,
+    `restore_lost_vectors`: a caller that checks every vector itself afterwards, as `import-data` does,
+    saves the second search per object)."""
     ids: list[str] = []
     recent: deque[NewObject] = deque(maxlen=64)
-    with collection.batch.fixed_size(batch_size=16, concurrent_requests=2) as batch:
+    with collection.batch.fixed_size(batch_size=batch_size, concurrent_requests=2) as batch:
         for obj in objects:
             batch.add_object(properties=dict(obj.properties), uuid=obj.id, vector=obj.vector)
             ids.append(obj.id)
@@ -59,7 +67,8 @@ def insert_many(collection: Collection, objects: Iterable[NewObject]) -> dict[st
     done = [obj for obj in recent if obj.id not in failed]
     if done:
         flush_vector_index(collection, done[-1])
-        restore_lost_vectors(collection, [i for i in ids if i not in failed])
+        if restore:
+            restore_lost_vectors(collection, [i for i in ids if i not in failed])
     return failed
 
 
