@@ -144,6 +144,13 @@ def restarts(faults: Faults, name: str) -> int:
     return int(row[-1])
 
 
+def settled(faults: Faults, name: str) -> None:
+    """Wait until the supervisor counts the service started (RUNNING: up for START_SECONDS). Killed sooner, it
+    would count as a start that failed, and a few of those in a row make the supervisor give up on it (FATAL):
+    a crash loop, which is not what these tests make. Every kill here comes after this."""
+    wait_for(faults, f"{name} counted as started", lambda: faults.local.state_of(name) == "RUNNING")
+
+
 def back(faults: Faults, name: str, old_pid: int) -> Callable[[], bool]:
     """True once the service runs with a new pid and answers."""
     service = next(s for s in faults.local.services() if s.name == name)
@@ -164,6 +171,7 @@ def _quiet(check: Callable[[], bool]) -> bool:
 
 def test_searches_answer_again_after_weaviate_is_killed_mid_search(faults: Faults) -> None:
     assert finds_ted(search_ted(faults.settings))
+    settled(faults, "weaviate")
     before, pid = restarts(faults, "weaviate"), faults.local.pid("weaviate")
     answers: list[httpx.Response | None] = []
     searching = threading.Thread(target=lambda: answers.append(search_ted(faults.settings)))
@@ -208,6 +216,7 @@ def lose_vectors_in_a_kill(faults: Faults, name: str) -> list[str]:
     """Write the sample faces with their vectors to collection `name` in one batch, SIGKILL Weaviate, and
     mend what it lost once it is back (asserting every face is then found by its own vector); the ids lost."""
     settings = faults.settings
+    settled(faults, "weaviate")
     client = connect(settings)
     try:
         space = vector_space(settings)
@@ -238,6 +247,7 @@ def lose_vectors_in_a_kill(faults: Faults, name: str) -> list[str]:
 
 
 def test_the_api_comes_back_after_it_is_killed(faults: Faults) -> None:
+    settled(faults, "api")
     before, pid = restarts(faults, "api"), faults.local.pid("api")
     os.kill(pid, signal.SIGKILL)
     faults.timings["api SIGKILL -> answering"] = wait_for(faults, "the API answering again", back(faults, "api", pid))
@@ -249,6 +259,7 @@ def test_the_api_comes_back_after_it_is_killed(faults: Faults) -> None:
 def test_an_import_interrupted_by_a_killed_service_completes_when_run_again(faults: Faults, victim: str) -> None:
     collection = f"TestFaultsImport{victim.capitalize()}"
     on_disk = Counter((p.parent.name, p.name) for p in faults.people.glob("*/*.jpg"))
+    settled(faults, victim)
     before, pid = restarts(faults, victim), faults.local.pid(victim)
     importing = subprocess.Popen(
         [sys.executable, "-m", "facesearch", "import", str(faults.people)], cwd=ROOT, text=True,
