@@ -164,6 +164,17 @@ def print_progress(total: int) -> Callable[[int, float], None]:
     return lambda done, seconds: print(f"  inserted {done:,}/{total:,} ({done / seconds:,.0f}/s)", flush=True)
 
 
+def allow_heic_writing() -> None:
+    """Let Pillow save HEIF through pillow-heif (a package of the tests and tools only: facesearch reads HEIC with
+    pi-heif, which has no encoder). Only saving is registered: what is read still goes through facesearch's reader."""
+    import facesearch.face.image  # noqa: F401 - registers the reader first
+    from PIL import Image
+    from pillow_heif import as_plugin
+
+    Image.register_save("HEIF", as_plugin._save_heif)
+    Image.register_save_all("HEIF", as_plugin._save_all_heif)
+
+
 def place(source: Path, target: Path) -> None:
     """Put a development photo at `target` without copying it into the project: a hard link where both are on
     one file system, else a copy (in a temporary folder). Not a symbolic link: facesearch reads nothing

@@ -152,6 +152,15 @@ class Settings(BaseSettings):
     library_threshold_min: float | None = Field(
         default=None, ge=0.0, le=1.0, description="The lowest similarity the page's slider offers."
     )
+    # The folder watcher (local mode's `watcher` program, compose's `watcher` service, facesearch.library.watch):
+    # photos added, changed, moved or removed in an indexed folder under library_root are indexed within seconds.
+    watch: bool = Field(
+        default=True, description="Watch the indexed library folders and index what changes in them; false: off."
+    )
+    watch_debounce_ms: int = Field(
+        default=1600, ge=100, le=60_000,
+        description="Milliseconds over which the watcher gathers changes into one report (a burst of files is one).",
+    )
 
     # Faces. Changing the detector, the embedder or mirroring changes the vector space: run `facesearch reindex`.
     detector: Literal["yunet", "hog", "cnn"] = Field(
@@ -172,6 +181,11 @@ class Settings(BaseSettings):
         default=None, description="A person's score: best, their best photo's certainty; best2, the mean of their best two.",
     )
     mirror: bool = Field(default=True, description="Average each face's embedding with its mirror image's.")
+    min_face_px: int | None = Field(
+        default=None, ge=0, le=10_000,
+        description="Pixels: faces narrower are not looked for in large photos nor kept in the library. "
+        "Unset: the face layer's default (facesearch.face.models.MIN_FACE_PX, chosen by bench/camera.py).",
+    )
 
     # Requests and work.
     max_upload_mb: int = Field(default=10, ge=1)

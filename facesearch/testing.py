@@ -66,7 +66,8 @@ def free_port() -> int:
 
 
 def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) -> Settings:
-    """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders."""
+    """Settings for a private stack (tests, benchmarks): free ports, its own state and people folders; no folder
+    watcher unless `watch=True` (a test that indexes a folder itself wants no watcher indexing it meanwhile)."""
     n = int(overrides.get("weaviate_nodes", 1))  # type: ignore[call-overload]
     weaviate = free_port_block((2 + CLUSTER_PORTS) * n)  # HTTP, gRPC, then the cluster ports of every node
     values: dict[str, object] = {
@@ -78,6 +79,7 @@ def isolated_settings(state_dir: Path, images_dir: Path, **overrides: object) ->
         "state_dir": state_dir,
         "images_dir": images_dir,
         "startup_timeout_s": 180,
+        "watch": False,
     }
     return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[arg-type]
 

@@ -15,13 +15,15 @@ docker_engine() {
   command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1
 }
 
+# .venv: facesearch's packages (requirements.lock, what the Docker image installs) and the tests' and tools'
+# (requirements-dev.lock); installed again only when either file changes.
 ensure_python() {
   local stamp="$VENV/.requirements.sha256" want
-  want="$(sha256sum "$ROOT/requirements.lock" | cut -d' ' -f1)"
+  want="$(cat "$ROOT/requirements.lock" "$ROOT/requirements-dev.lock" | sha256sum | cut -d' ' -f1)"
   if [[ -x "$PY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
-  say "Installing Python packages into .venv (from requirements.lock)"
+  say "Installing Python packages into .venv (from requirements.lock and requirements-dev.lock)"
   [[ -x "$PY" ]] || python3 -m venv "$VENV"
-  "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.lock"
+  "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.lock" -r "$ROOT/requirements-dev.lock"
   echo "$want" > "$stamp"
 }
 

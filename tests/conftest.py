@@ -23,6 +23,21 @@ LOOK_FOR = ROOT / "look_for"
 IMAGES = ROOT / "images"
 
 
+def write_heic_with_pillow_heif() -> None:
+    """Let Pillow save HEIF (`image.save(out, "HEIF", ...)`) through pillow-heif, a test-only package: facesearch
+    reads HEIC with pi-heif, which has no encoder. Only saving is registered, so what the tests read still goes
+    through facesearch's own reader."""
+    import facesearch.face.image  # noqa: F401 - registers the reader first
+    from PIL import Image
+    from pillow_heif import as_plugin
+
+    Image.register_save("HEIF", as_plugin._save_heif)
+    Image.register_save_all("HEIF", as_plugin._save_all_heif)
+
+
+write_heic_with_pillow_heif()
+
+
 def private_settings(state: Path, images: Path, **overrides: object) -> Settings:
     """An isolated stack for tests: one vectorizer worker and in-process import keep it light.
     Its library root is an empty folder beside `state`."""
@@ -105,7 +120,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 SLOW_FIRST = ("test_cluster.py", "test_faults.py", "test_backup_s3.py", "test_transfer.py", "test_scripts.py",
-              "test_reindex.py", "test_backup.py", "test_import_faults.py", "test_access.py")
+              "test_reindex.py", "test_backup.py", "test_import_faults.py", "test_access.py", "test_watch.py")
 """Files that start stacks of their own (minutes each): run first, so that the test processes end together."""
 
 

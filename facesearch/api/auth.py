@@ -21,8 +21,8 @@ from facesearch.http import error_response
 
 log = logging.getLogger(__name__)
 
-OPEN = frozenset({"/api/health", "/api/ready"})
-"""Readiness checks: open whatever the settings say."""
+OPEN = frozenset({"/api/health", "/api/ready", "/api/library/watcher"})
+"""Readiness checks (the API's, the folder watcher's): open whatever the settings say."""
 READ_POSTS = frozenset({"/api/search", "/api/library/find"})
 """POSTs that only read: a photo goes up, nothing is stored."""
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

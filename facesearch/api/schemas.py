@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from facesearch.library.changes import NOTE_CHARS
 from facesearch.people.search import SearchResult
 from facesearch.store.people import Candidate, EnrolledFace
 
@@ -138,6 +139,13 @@ class FolderOut(BaseModel):
     faces: int
     last_indexed: datetime | None
     skipped: list[SkippedPhotoOut]
+    watched: bool = False
+    """Indexed, and the folder watcher runs: changes on disk are indexed by themselves."""
+    pending: int = 0
+    """Changed photos the watcher reported that wait for their job."""
+    pending_whole: bool = False
+    """The whole folder waits to be planned again (the watcher started, or a folder in it was made, moved or
+    removed)."""
 
 
 class MovedPhotoOut(BaseModel):
@@ -155,24 +163,66 @@ class JobOut(BaseModel):
     photos: int = 0
     skipped: list[SkippedPhotoOut] = []
     moved: list[MovedPhotoOut] = []
+    id: int = 0
+    kind: Literal["index", "changes"] = "index"
 
     @classmethod
     def of(cls, job) -> JobOut:  # noqa: ANN001 - a library.jobs.Job
         return cls(
             folder=job.folder, state=job.state, done=job.done, total=job.total, summary=job.summary, error=job.error,
             photos=job.photos, skipped=[SkippedPhotoOut(path=p, reason=r) for p, r in job.skipped],
-            moved=[MovedPhotoOut(old=o, new=n) for o, n in job.moved],
+            moved=[MovedPhotoOut(old=o, new=n) for o, n in job.moved], id=job.id, kind=job.kind,
         )
+
+
+class WatcherOut(BaseModel):
+    """The folder watcher: whether it is on (FACESEARCH_WATCH), whether it runs (it reported lately), when it last
+    reported, what it said it does (`state`, ChangesIn's, and `note`, its sentence), whether it watches the library
+    root (it runs and said so), and the API's start id (see ChangesOut)."""
+
+    enabled: bool
+    running: bool
+    last_seen: datetime | None
+    state: Literal["watching", "waiting", "failed"] | None = None
+    watching: bool = False
+    note: str | None = None
+    """e.g. "waiting for the library folder /x, which does not exist", "The library folder /x cannot be watched ..."."""
+    start_id: str = ""
 
 
 class LibraryOut(BaseModel):
     root: str
     folders: list[FolderOut]
     job: JobOut | None
+    changes_job: JobOut | None = None
+    """The folder watcher's job under way, or its last one."""
+    watcher: WatcherOut | None = None
 
 
 class IndexIn(BaseModel):
     folder: str
+
+
+class ChangesIn(BaseModel):
+    """What the folder watcher saw change, paths relative to the library root: photos added, changed or removed
+    (`files`), folders made, moved or removed (`folders`). Empty: it only says that it runs."""
+
+    files: list[str] = Field(default=[], max_length=10_000)
+    folders: list[str] = Field(default=[], max_length=10_000)
+    state: Literal["watching", "waiting", "failed"] = "watching"
+    """watching the library root; waiting for it to exist; failed: it cannot watch it, and exits (its last report)."""
+    note: str = Field(default="", max_length=NOTE_CHARS)
+    """The watcher's sentence about itself, shown on the page."""
+
+
+class ChangesOut(BaseModel):
+    """The indexed folders the report touched, each with its job waiting behind the work under way; how many of its
+    names were left out (they leave the root, or are no text); and the API's start id: it changes when the API
+    starts again, which loses the work waiting, so the watcher then reports its start again."""
+
+    folders: list[str]
+    skipped: int = 0
+    start_id: str = ""
 
 
 class LibraryFaceOut(BaseModel):
@@ -193,6 +243,9 @@ class LibraryMatchOut(BaseModel):
     width: int
     height: int
     image_url: str
+    taken_at: datetime | None
+    """When the photo was taken: a wall-clock time without a zone (the camera's clock, or the file's time)."""
+    taken_from: Literal["camera", "file"] | None
 
 
 class QueryFaceOut(BaseModel):
@@ -229,6 +282,8 @@ class LibraryPhotoOut(BaseModel):
     height: int
     image_url: str
     faces: list[LibraryFaceOut]
+    taken_at: datetime | None = None
+    taken_from: Literal["camera", "file"] | None = None
 
 
 class ReadyOut(BaseModel):

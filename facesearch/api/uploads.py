@@ -10,7 +10,8 @@ from facesearch.face.image import load_image, pixel_count
 
 def read_upload(upload: UploadFile, max_mb: int) -> bytes:
     """The upload's bytes; TooLarge past `max_mb` megabytes, UnsupportedImage/BadImage if its header is not that
-    of a JPEG, PNG or WebP photo of at most MAX_PIXELS pixels. Nothing is decoded (see decode_all)."""
+    of a photo facesearch reads (JPEG, PNG, WebP, HEIC or AVIF) of at most MAX_PIXELS pixels. Nothing is decoded
+    (see decode_all)."""
     data = upload.file.read(max_mb * 1024 * 1024 + 1)
     if len(data) > max_mb * 1024 * 1024:
         raise TooLarge(f"The file is larger than {max_mb} MB.")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facesearch.errors import BadRequest, FaceSearchError, NotFound
+from facesearch.library.dates import check_days
 from facesearch.settings import Settings, get_settings
 
 POLL_S = 0.05
@@ -29,18 +30,23 @@ POLL_S = 0.05
 @dataclass(frozen=True)
 class Row:
     """One photo found: its path in the folder, the similarity (0..1), the face's box in pixels of the
-    EXIF-oriented photo ({left, top, right, bottom}), and who the face is known as (None: nobody)."""
+    EXIF-oriented photo ({left, top, right, bottom}), who the face is known as (None: nobody), and when the photo
+    was taken as the API answers it (a wall-clock time, "2024-06-01T14:30:00"; None for a photo indexed before
+    dates were kept) and where that comes from ("camera": its EXIF block, "file": its file's time)."""
 
     path: str
     similarity: float
     box: dict[str, int]
     who: str | None
+    taken_at: str | None = None
+    taken_from: str | None = None
 
 
 def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
     """`find`: index the folder (only what changed), then print every photo with the face, best first."""
     settings = get_settings()
     folder = args.folder
+    check_days(args.since, args.until)  # before any indexing
     if not folder.is_dir():
         raise NotFound(f"{folder} is not a folder.")
     if args.follow_links:
@@ -55,20 +61,32 @@ def run_find(args) -> int:  # noqa: ANN001 - argparse.Namespace
         found = find_here(settings, args, folder)
     rows, threshold = found
     if not rows:
-        print(f"No photo in {folder} has this face at similarity {threshold:.3f} or more.", file=sys.stderr)
+        days = "".join(f" {word} {d}" for word, d in (("since", args.since), ("until", args.until)) if d)
+        taken = f" among the photos taken{days}" if days else ""
+        print(f"No photo in {folder} has this face at similarity {threshold:.3f} or more{taken}.", file=sys.stderr)
     print_rows(rows, args.json)
     return 0
 
 
 def print_rows(rows: list[Row], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([{"path": r.path, "similarity": round(r.similarity, 4), "box": r.box} for r in rows]))
+        print(json.dumps([
+            {"path": r.path, "similarity": round(r.similarity, 4), "box": r.box, "taken_at": r.taken_at,
+             "taken_from": r.taken_from} for r in rows
+        ]))
         return
     for r in rows:
         b = r.box
         who = f"  ({r.who})" if r.who else ""
         print(f"{r.path}  similarity {r.similarity:.3f}  box left={b['left']} top={b['top']} right={b['right']} "
-              f"bottom={b['bottom']}{who}")
+              f"bottom={b['bottom']}{when(r)}{who}")
+
+
+def when(r: Row) -> str:
+    """"  taken 2024-06-01 14:30", or "  file date ..." when the photo's time is its file's; "" without one."""
+    if r.taken_at is None:
+        return ""
+    return f"  {'taken' if r.taken_from == 'camera' else 'file date'} {r.taken_at[:16].replace('T', ' ')}"
 
 
 class Refused(Exception):
@@ -105,18 +123,7 @@ def command_line_key(settings: Settings) -> str:
     "command line"); its secret stays in <state folder>/cli.key, mode 0600, like Weaviate's key."""
     from facesearch.api import keys
 
-    path = settings.state_dir / "cli.key"
-    try:
-        held = path.read_text().strip()
-    except FileNotFoundError:
-        held = ""
-    if held and keys.verify(keys.load(settings.api_keys_file), held):
-        return held
-    _, key = keys.create(settings, "command line")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(key + "\n")
-    return key
+    return keys.kept_key(settings, settings.state_dir / "cli.key", "command line")
 
 
 def answer(response) -> dict:  # noqa: ANN001 - an httpx.Response
@@ -154,12 +161,13 @@ def index(api, name: str, folder: Path) -> None:  # noqa: ANN001 - an httpx.Clie
         print(f"moved: {moved['old']} -> {moved['new']}", file=sys.stderr)
     print(f"{folder}: {job['summary']}", file=sys.stderr)
     if not job.get("photos"):
-        raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
+        raise NotFound(f"{folder} has no JPEG, PNG, WebP, HEIC or AVIF photos.")
 
 
 def find(api, args, name: str, photo: bytes | None) -> tuple[list[Row], float]:  # noqa: ANN001 - httpx.Client, Namespace
-    params = {"folder": name, "min_size": args.min_size}
-    params |= {k: v for k, v in (("threshold", args.threshold), ("limit", args.limit)) if v is not None}
+    params = {"folder": name, "min_size": args.min_size, "sort": args.sort}
+    optional = (("threshold", args.threshold), ("limit", args.limit), ("since", args.since), ("until", args.until))
+    params |= {k: str(v) for k, v in optional if v is not None}
     if args.person:
         body = answer(api.get("/api/library/find", params={**params, "person": args.person}))
     else:
@@ -168,7 +176,10 @@ def find(api, args, name: str, photo: bytes | None) -> tuple[list[Row], float]: 
         body = answer(api.post("/api/library/find", params=params, files={"photo": (args.query.name, photo)}))
         if body.get("note"):
             print(f"note: {body['note']}", file=sys.stderr)
-    rows = [Row(m["path"], m["similarity"], m["box"], m["name"] or m["person_id"]) for m in body["matches"]]
+    rows = [
+        Row(m["path"], m["similarity"], m["box"], m["name"] or m["person_id"], m.get("taken_at"), m.get("taken_from"))
+        for m in body["matches"]
+    ]
     return rows, body["threshold"]
 
 

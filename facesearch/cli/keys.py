@@ -20,9 +20,11 @@ def checked_name(name: str) -> str:
 
 
 def create(settings: Settings, args: argparse.Namespace) -> int:
-    """Make a key and print it once; with --if-none, only when no key with these rights exists yet."""
+    """Make a key and print it once; with --if-none, only when no key with these rights exists yet (but the keys
+    programs keep for themselves, keys.OWN_KEYS)."""
     rights: keys.Right = "read" if args.read_only else "write"
-    if args.if_none and any(k.rights == rights for k in keys.load(settings.api_keys_file)):
+    held = [k for k in keys.load(settings.api_keys_file) if k.rights == rights and k.name not in keys.OWN_KEYS]
+    if args.if_none and held:
         return 0
     record, key = keys.create(settings, checked_name(args.name or ""), rights)
     print(key)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from facesearch.errors import BadRequest, NotFound
 from facesearch.face.embed import decision_for
-from facesearch.face.image import load_image
+from facesearch.face.image import KINDS, load_image
 from facesearch.face.models import FaceModels
 from facesearch.cli.find import Row
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
@@ -105,11 +105,11 @@ def find_here(settings: Settings, args, folder: Path) -> tuple[list[Row], float]
     with the similarity threshold used."""
     photo = None if args.person else read_query(args.query)
     threshold = decision_for(settings).library_threshold if args.threshold is None else args.threshold
-    query = Query(threshold, args.min_size, args.limit, [folder_key(folder)])
+    query = Query(threshold, args.min_size, args.limit, [folder_key(folder)], args.since, args.until, args.sort)
     with session(settings) as s:
         report = index(s, folder, out=sys.stderr, follow_links=args.follow_links)
         if not report.photos:
-            raise NotFound(f"{folder} has no JPEG, PNG or WebP photos.")
+            raise NotFound(f"{folder} has no {KINDS} photos.")
         reading = s.handles.reading()
         if args.person:
             matches = find_by_person(reading.people, reading.library, args.person, query)
@@ -124,11 +124,14 @@ def find_here(settings: Settings, args, folder: Path) -> tuple[list[Row], float]
 
 def row(m: Match, names: dict[str, str]) -> Row:
     who = names.get(m.face.person_id, m.face.person_id) if m.face.person_id else None
-    return Row(m.face.path, round(m.similarity, 4), m.face.box.to_json(), who)  # as the API answers it
+    taken = m.face.taken
+    # as the API answers it
+    return Row(m.face.path, round(m.similarity, 4), m.face.box.to_json(), who,
+               taken.at.isoformat() if taken else None, taken.source if taken else None)
 
 
 def read_query(path: Path) -> bytes:
-    """The query photo's bytes, checked to be a JPEG, PNG or WebP photo."""
+    """The query photo's bytes, checked to be a photo facesearch reads (KINDS)."""
     try:
         data = path.read_bytes()
     except OSError as e:

@@ -7,9 +7,11 @@ imports its group's module when it runs.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from collections.abc import Callable
+from datetime import date
 from importlib import import_module
 from pathlib import Path
 
@@ -49,18 +51,26 @@ def parser() -> argparse.ArgumentParser:
     )
     reindex.set_defaults(run=lazy("maintenance", "run_reindex"))
     add_backup(sub)
+    add_transfer(sub)
     add_keys(sub)
     stack = sub.add_parser("stack", help="local mode: Weaviate, vectorizer and API as processes")
     stack.add_argument("action", choices=["start", "stop", "status"])
     stack.set_defaults(run=lazy("stack", "run_stack"))
+    watcher = sub.add_parser(
+        "watch", help="index what changes in the indexed library folders as it changes (local mode and compose run it)",
+        description="Watch FACESEARCH_LIBRARY_ROOT and report photos added, changed, moved or removed to the running "
+        "API, which indexes them in the folders it has indexed. Runs until stopped; FACESEARCH_WATCH=false: off.",
+    )
+    watcher.set_defaults(run=lazy("watch", "run_watch"))
     return p
 
 
 def add_backup(sub: argparse._SubParsersAction) -> None:
     made = sub.add_parser(
-        "backup", help="back up the people and the library (Weaviate's backup folder)",
+        "backup", help="back up the people and the library (Weaviate's backup folder, or S3)",
         description="Have Weaviate write the people and the photo library, vectors and face crops included, to "
-        "<backup folder>/NAME/ (local mode: FACESEARCH_BACKUP_DIR, default .facesearch/backups; Docker: ./backups).",
+        "<backup folder>/NAME/ (local mode: FACESEARCH_BACKUP_DIR, default .facesearch/backups; Docker: ./backups), "
+        "or, with FACESEARCH_BACKUP_BACKEND=s3 (a cluster needs it), to NAME/ in the bucket.",
     )
     made.add_argument("name", nargs="?", help="lowercase letters, digits, - and _ (default: facesearch-<UTC time>)")
     made.add_argument("--list", action="store_true", help="list the backups there are")
@@ -68,11 +78,44 @@ def add_backup(sub: argparse._SubParsersAction) -> None:
     restore = sub.add_parser(
         "restore", help="restore a backup into Weaviate",
         description="Restore backup NAME into a Weaviate that does not have its collections (or, with --replace, "
-        "delete them first). A backup made elsewhere: copy its NAME folder into this backup folder first.",
+        "delete them first). A backup made elsewhere: copy its NAME folder into this backup folder (or bucket) first.",
     )
     restore.add_argument("name")
     restore.add_argument("--replace", action="store_true", help="delete the collections the backup holds, then restore")
     restore.set_defaults(run=lazy("maintenance", "run_restore"))
+
+
+def add_transfer(sub: argparse._SubParsersAction) -> None:
+    export = sub.add_parser(
+        "export", help="write the people and the library, vectors and face crops included, to one file",
+        description="Write every enrolled face, library photo and library face, with the vectors Weaviate holds, the "
+        "face crops and the vector space they are of, to FILE (gzip'd JSON lines), to bring them into another install "
+        "with `import-data`: one node or a cluster, local mode or Docker. It is written as FILE.partial and renamed "
+        "FILE when complete; after a stop, run it again to go on.",
+    )
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.set_defaults(run=lazy("transfer", "run_export"))
+    load = sub.add_parser(
+        "import-data", help="bring in a file `export` wrote (checked before anything is written, verified after)",
+        description="Write every object of FILE into this install's Weaviate with its id and vector (the face "
+        "vectorizer is not called again), replacing objects with the same id; then check that every one is there "
+        "and every face is found by its own vector. FILE must be whole and of the vector space this install's face "
+        "vectorizer makes. After a stop, run it again: what is already there is not written again.",
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument(
+        "--library-root", type=old_new, action="append", default=[], metavar="OLD=NEW",
+        help="library folders recorded at OLD, or under it, are at NEW on this machine (repeatable)",
+    )
+    load.set_defaults(run=lazy("transfer", "run_import_data"))
+
+
+def old_new(text: str) -> tuple[str, str]:
+    """OLD=NEW: two absolute folders, OLD as the export recorded it, NEW on this machine."""
+    old, _, new = text.partition("=")
+    if not (old.startswith("/") and new.startswith("/")):
+        raise argparse.ArgumentTypeError("use OLD=NEW, two absolute folders: OLD as the export recorded it, NEW here")
+    return old, new
 
 
 def add_keys(sub: argparse._SubParsersAction) -> None:
@@ -96,7 +139,8 @@ def add_find(sub: argparse._SubParsersAction) -> None:
     find = sub.add_parser(
         "find", help="every photo in a folder where a face appears (indexes what changed first)",
         description="Print each photo of FOLDER in which the face appears, best first: its path, the similarity "
-        "(0..1, Weaviate's certainty) and the face's box (left, top, right, bottom in pixels).",
+        "(0..1, Weaviate's certainty), the face's box (left, top, right, bottom in pixels) and when the photo was "
+        "taken (its EXIF time, or its file's time, said so).",
     )
     who = find.add_mutually_exclusive_group(required=True)
     who.add_argument("-q", "--query", type=Path, help="a photo of the face")
@@ -109,7 +153,14 @@ def add_find(sub: argparse._SubParsersAction) -> None:
     find.add_argument("--limit", type=positive, default=None, metavar="N", help="at most N photos (default: all)")
     find.add_argument("--face", type=positive, default=None, metavar="K",
                       help="search with the K-th face from the left (default: the largest)")
-    find.add_argument("--json", action="store_true", help="print one JSON array of {path, similarity, box}")
+    find.add_argument("--since", type=day, default=None, metavar="YYYY-MM-DD",
+                      help="only photos taken on that day or later (photos without a date are left out)")
+    find.add_argument("--until", type=day, default=None, metavar="YYYY-MM-DD",
+                      help="only photos taken on that day or before (the whole day is included)")
+    find.add_argument("--sort", choices=["match", "newest", "oldest"], default="match",
+                      help="best match first (default), or newest or oldest photo first (photos without a date last)")
+    find.add_argument("--json", action="store_true",
+                      help="print one JSON array of {path, similarity, box, taken_at, taken_from}")
     add_follow_links(find)
     find.set_defaults(run=lazy("find", "run_find"))
 
@@ -127,6 +178,15 @@ def similarity(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("a similarity is between 0 and 1")
     return value
+
+
+def day(text: str) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError("a day is written YYYY-MM-DD, such as 2024-06-30")
 
 
 def positive(text: str) -> int:

@@ -120,7 +120,8 @@ def sync(settings: Settings, images_dir: Path) -> ImportReport:
         enrolled = ensure_people(client, settings, vector_space(settings))
         with unfinished(settings) as last_unfinished, progress_reporter() as on_photo:
             report = import_people(
-                enrolled, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo
+                enrolled, people, workers=settings.import_workers, detector=settings.detector, on_photo=on_photo,
+                min_face_px=settings.min_face_px,
             )
             if last_unfinished and (restored := repair(enrolled)):
                 report.notes.append(f"{len(restored)} faces of an import that did not finish were made findable again.")

@@ -7,6 +7,7 @@ of the 112 px template in facesearch.face.align.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 
 from facesearch.face.box import Box
 from facesearch.face.image import resize_long_side
+from facesearch.face.photo import Photo
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 YUNET = WEIGHTS / "yunet_n_dynamic.onnx"
@@ -42,6 +44,47 @@ class Detector(Protocol):
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
         """Faces in an RGB (H, W, 3) uint8 image, boxes and landmarks in its own pixels, in no order."""
         ...
+
+    def find(self, photo: Photo, look: Look, min_face_px: int) -> list[Face]:
+        """Faces in a photo, down to about `min_face_px` pixels wide (0: as `detect` finds them), boxes and
+        landmarks in its full-resolution pixels, in no order; decodes no more of it than that needs."""
+        ...
+
+
+SMALLEST_SEEN = 16
+"""Pixels wide a face must be as YuNet sees it to be found reliably: a photo whose faces of `min_face_px`
+would be seen narrower in the first pass is looked at again at a larger size (see `pass_sides`). Chosen on
+the camera set (bench/camera.py): at 12 px about a third of the faces are missed, at 16 px almost none."""
+
+OVERLAP = 0.3
+"""Intersection over union above which two boxes of different passes are one face (YuNet's own NMS level)."""
+
+
+def pass_sides(long_side: int, first: int, min_face_px: int) -> list[int]:
+    """The long sides (px) YuNet sees a photo of `long_side` pixels at: `first`, and, when a face of
+    `min_face_px` would be narrower than SMALLEST_SEEN there, the size at which it is not (at most the photo's
+    own)."""
+    if min_face_px <= 0:
+        return [first]
+    needed = min(long_side, math.ceil(long_side * SMALLEST_SEEN / min_face_px))
+    return [first, needed] if needed > first else [first]
+
+
+def merge(faces: list[Face]) -> list[Face]:
+    """One face per place: of boxes overlapping more than OVERLAP, the one with the best score."""
+    kept: list[Face] = []
+    for face in sorted(faces, key=lambda f: -f.score):
+        if all(iou(face.box, k.box) <= OVERLAP for k in kept):
+            kept.append(face)
+    return kept
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0..1)."""
+    inter = Box(max(a.left, b.left), max(a.top, b.top), min(a.right, b.right), min(a.bottom, b.bottom))
+    if inter.width <= 0 or inter.height <= 0:
+        return 0.0
+    return inter.area / (a.area + b.area - inter.area)
 
 
 class YuNet:
@@ -72,6 +115,31 @@ class YuNet:
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
         """Faces in an (H, W, 3) uint8 RGB image, left to right; boxes and landmarks in its pixels (x, y)."""
         return self.detect_at(image, self.LONG_SIDE[look])
+
+    def find(self, photo: Photo, look: Look, min_face_px: int) -> list[Face]:
+        """Faces in the photo seen at each of `pass_sides` (from one reduced decode), merged; then, only if
+        there are any, looked at again in the full-resolution pixels (see the class)."""
+        return self.find_at(photo, pass_sides(photo.long_side, self.LONG_SIDE[look], min_face_px))
+
+    def find_at(self, photo: Photo, sides: list[int]) -> list[Face]:
+        """`find` with the photo seen at these long sides (px), the first deciding which faces are refined."""
+        view, factor = photo.at_least(max(sides))
+        found = merge([f for side in sides for f in self.coarse(view, side, factor, (photo.width, photo.height))])
+        if not found:
+            return []
+        image = photo.full()
+        return [self._refine(image, f) if self._averaged or f.box.width * sides[0] / photo.long_side < self._landmark_px
+                else f for f in found]
+
+    def coarse(self, image: np.ndarray, long_side: int, factor: float = 1.0,
+               size: tuple[int, int] | None = None) -> list[Face]:
+        """Faces with `image` seen at `long_side` px, first-pass landmarks, in pixels of `image` x `factor`
+        (boxes clipped to `size`, (width, height) px of the photo `image` was reduced from)."""
+        faces = self._run(image, long_side / max(image.shape[:2]))
+        if factor == 1.0:
+            return faces
+        width, height = size or (round(image.shape[1] * factor), round(image.shape[0] * factor))
+        return [Face(f.box.scale(factor).clip(width, height), f.score, f.landmarks * np.float32(factor)) for f in faces]
 
     def detect_at(self, image: np.ndarray, long_side: int, refine: bool = True) -> list[Face]:
         """Faces with the image seen at `long_side` px; `refine=False` keeps the first pass's landmarks."""
@@ -161,6 +229,10 @@ class Dlib:
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
         """Faces in an (H, W, 3) uint8 RGB image, left to right; boxes in its pixels (no landmarks)."""
         return self.detect_passes(image, self.PASSES[look])
+
+    def find(self, photo: Photo, look: Look, min_face_px: int) -> list[Face]:
+        """`detect` on the whole photo (dlib's passes are its own; `min_face_px` does not change them)."""
+        return self.detect(photo.full(), look)
 
     def detect_passes(self, image: np.ndarray, passes: Sequence[DetectPass]) -> list[Face]:
         """Faces of the first of `passes` that finds any; boxes in the image's pixels."""

@@ -1,6 +1,8 @@
 """Photos in and out: decode with EXIF orientation, crop around a face, encode as JPEG.
 
-Images are numpy arrays shaped (height, width, 3), dtype uint8, channels in RGB order.
+Images are numpy arrays shaped (height, width, 3), dtype uint8, channels in RGB order. Every photo facesearch
+reads (a search, an enrolment, a library photo) is read here: JPEG, PNG, WebP, HEIC/HEIF (pi-heif's
+plugin, registered below: pillow-heif's decode-only build) and AVIF (Pillow's own plugin).
 """
 
 from __future__ import annotations
@@ -11,25 +13,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import pi_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face.box import Box
 
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-"""Pillow format name -> MIME type, for every format we accept."""
+# HEIC/HEIF through pi-heif: only the image itself is read (no thumbnails, depth or auxiliary images). libheif
+# turns the photo upright (its irot/imir boxes) and the plugin sets the EXIF orientation to 1, so `upright` turns a
+# HEIC photo no further. Pillow reads AVIF itself and does the opposite (irot/imir become an EXIF orientation that
+# `upright` applies): each format is turned once.
+pi_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heif",
+           "AVIF": "image/avif"}
+"""Pillow format name -> MIME type, for every format we accept. MPO is how Pillow names a JPEG with more images
+after the first (a preview, the other eye of a stereo pair), as many cameras write them: the first is the photo."""
+
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".avif")
+"""The file name endings of photos in a folder (people, library); what a file holds is what decides how it is read."""
+
+KINDS = "JPEG, PNG, WebP, HEIC or AVIF"
+"""The accepted formats, as sentences name them."""
 
 
 def load_image(data: bytes) -> np.ndarray:
-    """Decode JPEG, PNG or WebP bytes into an RGB array with the EXIF orientation applied.
+    """Decode JPEG, PNG, WebP, HEIC/HEIF or AVIF bytes into an RGB array with the photo's orientation applied.
 
     Raises BadImage for files of more than MAX_PIXELS pixels (whatever their format, before decoding) and for
     files that do not decode, UnsupportedImage for other formats.
     """
     with opened(data) as im:
         try:
+            im.load()  # decoded here, so that a decoder's SyntaxError (AVIF's) is not taken for a bad EXIF block
             return np.asarray(upright(im).convert("RGB"))
         except MemoryError as e:  # how Pillow refuses a row too long to decode (2**31 bits), or no memory left
             raise BadImage(f"This photo is too large to read: {im.width} x {im.height} pixels. "
@@ -45,22 +61,25 @@ def pixel_count(data: bytes) -> int:
 
 @contextmanager
 def opened(data: bytes) -> Iterator[Image.Image]:
-    """The photo with only its header read, refused above MAX_PIXELS or unless it is JPEG, PNG or WebP; what
-    Pillow raises inside the block (decoding, say) becomes one of our sentences."""
+    """The photo with only its header read, refused above MAX_PIXELS or unless it is one of FORMATS; what Pillow
+    and its plugins raise inside the block (decoding, say) becomes one of our sentences. HEIC's and AVIF's size is
+    their container's (the `ispe` box): libheif refuses a coded image larger than that, libavif scales it to it."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise BadImage(too_large(f"{im.width} x {im.height} pixels"))
             if im.format not in FORMATS:
                 raise UnsupportedImage(
-                    f"This file is {im.format or 'not an image'}; use a JPEG, PNG or WebP photo."
+                    f"This file is {im.format or 'not an image'}; use a {KINDS} photo."
                 )
             yield im
     except UnidentifiedImageError as e:
-        raise UnsupportedImage("This file is not an image; use a JPEG, PNG or WebP photo.") from e
+        if data[4:8] == b"ftyp" and data[8:12] in READ_BRANDS:  # libavif does not identify an AVIF cut short
+            raise BadImage(UNREADABLE) from e
+        raise UnsupportedImage(f"This file is not an image; use a {KINDS} photo.") from e
     except Image.DecompressionBombError as e:  # Pillow refuses twice its own limit before we see the size
         raise BadImage(too_large(f"more than {2 * MAX_PIXELS // 1_000_000} million pixels")) from e
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError, SyntaxError, RuntimeError) as e:  # pillow-heif: libheif's errors by kind
         raise BadImage(UNREADABLE) from e
 
 
@@ -72,6 +91,10 @@ def upright(im: Image.Image) -> Image.Image:
     except (SyntaxError, struct.error):  # what Pillow's EXIF parser raises on a malformed block
         return im
 
+
+READ_BRANDS = {b"heic", b"heix", b"mif1", b"avif", b"avis"}
+"""The brands (an ISO media file's first box says one) of the HEIF and AVIF files facesearch reads: such a file
+that no plugin opens is damaged, not of another format."""
 
 UNREADABLE = "The image could not be read; the file is damaged or incomplete."
 """The one sentence for every photo Pillow cannot decode: its own text ("broken data stream when reading

@@ -2,6 +2,7 @@
 
     models = FaceModels.load(settings)          # or FaceModels.load(settings, embed=False) to only detect
     faces = models.detect(image, THOROUGH)      # [Face(box, score, landmarks)], left to right
+    faces = models.find(Photo(data))            # the same from a photo's bytes, decoding no more than needed
     vectors = models.embed(image, faces)        # (N, dim) float32, L2-normalised
     crop = models.crop(image, faces[0])         # what is sent to Weaviate (nearImage, or stored)
 
@@ -22,6 +23,7 @@ from facesearch.face.box import Box
 from facesearch.face.detect import Detector, Face, Look, YuNet, load_detector
 from facesearch.face.embed import Embedder, load_embedder
 from facesearch.face.image import crop_face
+from facesearch.face.photo import Photo
 
 if TYPE_CHECKING:
     from facesearch.settings import Settings
@@ -30,6 +32,10 @@ QUICK: Look = "quick"
 """For a photo of one face that fills much of it (a crop)."""
 THOROUGH: Look = "thorough"
 """For any photo: small faces too."""
+
+MIN_FACE_PX = 40
+"""Faces narrower than this (pixels of the photo at full resolution) are not looked for in large photos and
+not kept in the library: the smallest face a find can tell apart at the precision it aims at (bench/camera.py)."""
 
 CANON_SIZE = 256
 CANON_SCALE = 2.0
@@ -43,8 +49,9 @@ class FaceModels:
     """Detection, alignment and embedding. Thread-safe: each model serialises its own calls."""
 
     def __init__(self, detector: Detector, embedder: Embedder | None = None, mirror: bool = True,
-                 detector_name: str = "yunet") -> None:
+                 detector_name: str = "yunet", min_face_px: int = MIN_FACE_PX) -> None:
         self.detector, self.embedder, self.mirror, self.detector_name = detector, embedder, mirror, detector_name
+        self.min_face_px = min_face_px
         specs = embedder.chips if embedder else []
         if any(s.kind == "template" for s in specs) and not detector.has_landmarks:
             raise ConfigError(f"The {embedder.name} embedder aligns faces by 5 landmarks, which the {detector_name} "
@@ -56,12 +63,13 @@ class FaceModels:
         """The models `settings` configure; `embed=False` loads only the detector (for processes that
         send crops to Weaviate and never embed themselves)."""
         embedder = load_embedder(settings.embedder, threads) if embed else None
-        return cls(load_detector(settings.detector), embedder, settings.mirror, settings.detector)
+        return cls(load_detector(settings.detector), embedder, settings.mirror, settings.detector,
+                   _or_default(settings.min_face_px))
 
     @classmethod
-    def detector_only(cls, detector: str) -> FaceModels:
-        """Only the detector named "yunet", "hog" or "cnn"."""
-        return cls(load_detector(detector), None, detector_name=detector)
+    def detector_only(cls, detector: str, min_face_px: int | None = None) -> FaceModels:
+        """Only the detector named "yunet", "hog" or "cnn"; `min_face_px` None: MIN_FACE_PX."""
+        return cls(load_detector(detector), None, detector_name=detector, min_face_px=_or_default(min_face_px))
 
     @property
     def space(self) -> str:
@@ -73,6 +81,11 @@ class FaceModels:
     def detect(self, image: np.ndarray, look: Look = THOROUGH) -> list[Face]:
         """Faces in an RGB image, left to right, in its pixel coordinates."""
         return sorted(self.detector.detect(image, look), key=lambda f: (f.box.left, f.box.top))
+
+    def find(self, photo: Photo, look: Look = THOROUGH) -> list[Face]:
+        """Faces in a photo, left to right, in its full-resolution pixels; in a large photo down to about
+        `min_face_px` wide (see Detector.find). `photo.full()` holds its pixels once any is found."""
+        return sorted(self.detector.find(photo, look, self.min_face_px), key=lambda f: (f.box.left, f.box.top))
 
     def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The face as sent to Weaviate: canonical (see the module docstring) when it has landmarks,
@@ -115,9 +128,13 @@ class FaceModels:
         return self.embedder.embed(self.chips(image, faces), mirror=self.mirror)
 
 
+def _or_default(min_face_px: int | None) -> int:
+    return MIN_FACE_PX if min_face_px is None else min_face_px
+
+
 def largest(faces: list[Face]) -> Face:
     """The face with the largest box (the person of a portrait)."""
     return max(faces, key=lambda f: f.box.area)
 
 
-__all__ = ["Box", "CANON_SIZE", "Face", "FaceModels", "QUICK", "THOROUGH", "largest"]
+__all__ = ["Box", "CANON_SIZE", "Face", "FaceModels", "MIN_FACE_PX", "Photo", "QUICK", "THOROUGH", "largest"]

@@ -2,18 +2,22 @@
 
 A photo the user brings is searched with Weaviate's nearImage (the face vectorizer embeds its crop);
 an enrolled person is searched with the vectors Weaviate already holds for their photos (nearVector).
-Either way Weaviate returns every library face at least `threshold` similar, within the folders asked.
+Either way Weaviate returns every library face at least `threshold` similar, within the folders (and the days
+the photos were taken) asked; the photos come best match first, or by date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from facesearch.errors import BadRequest, NoFace, NotFound
 from facesearch.face.box import Box
-from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.image import encode_jpeg
 from facesearch.face.models import THOROUGH, FaceModels
+from facesearch.face.photo import Photo
+from facesearch.library.dates import MATCH, NEWEST, check_days, check_sort, day_after, day_start
 from facesearch.store import people as enrolled
 from facesearch.store.library import Library, LibraryFace, nearest
 from facesearch.store.people import People
@@ -21,7 +25,8 @@ from facesearch.store.people import People
 
 @dataclass(frozen=True)
 class Match:
-    """The best face of one library photo; similarity is Weaviate's certainty, 0..1."""
+    """The best face of one library photo; similarity is Weaviate's certainty, 0..1; when the photo was taken is
+    `face.taken`."""
 
     face: LibraryFace
     similarity: float
@@ -43,27 +48,45 @@ class PhotoFind:
 @dataclass(frozen=True)
 class Query:
     """What to return: similarity floor (0..1), faces at least `min_size` pixels wide, at most `limit`
-    photos (None: all), from these folders (None: all)."""
+    photos (None: all), from these folders (None: all), of photos taken from day `since` to day `until`, both
+    included (wall-clock days, see `library.dates`; either given leaves out photos without a date), in the order
+    `sort` (`dates.SORTS`). BadRequest for `since` after `until` or another order."""
 
     threshold: float
     min_size: int = 0
     limit: int | None = None
     folders: Sequence[str] | None = None
+    since: date | None = None
+    until: date | None = None
+    sort: str = MATCH
+
+    def __post_init__(self) -> None:
+        check_days(self.since, self.until)
+        check_sort(self.sort)
 
     def nearest(self, library: Library, *, image: bytes | None = None, vector: list[float] | None = None) -> list[tuple[LibraryFace, float]]:
         """The library faces this query returns for a face (a JPEG crop, or a vector Weaviate holds)."""
         return nearest(library, certainty=self.threshold, image=image, vector=vector, folders=self.folders,
-                       min_width=self.min_size)
+                       min_width=self.min_size, taken_since=day_start(self.since), taken_before=day_after(self.until))
 
 
-def best_per_photo(hits: list[tuple[LibraryFace, float]], limit: int | None) -> list[Match]:
-    """Each photo once, with its most similar face; best first, then by folder and path."""
+def best_per_photo(hits: list[tuple[LibraryFace, float]], limit: int | None, sort: str = MATCH) -> list[Match]:
+    """Each photo once, with its most similar face; best first, then by folder and path; or by date (`sort`)."""
     best: dict[str, Match] = {}
     for face, similarity in hits:
         if face.photo_id not in best or similarity > best[face.photo_id].similarity:
             best[face.photo_id] = Match(face, similarity)
     ranked = sorted(best.values(), key=lambda m: (-m.similarity, m.face.folder, m.face.path))
+    if sort != MATCH:
+        ranked = by_date(ranked, newest=sort == NEWEST)
     return ranked[:limit] if limit is not None else ranked
+
+
+def by_date(matches: list[Match], newest: bool) -> list[Match]:
+    """Newest or oldest photo first, photos without a date last; the order they came in among equal times."""
+    dated = [m for m in matches if m.face.taken is not None]
+    undated = [m for m in matches if m.face.taken is None]
+    return sorted(dated, key=lambda m: m.face.taken.at, reverse=newest) + undated  # type: ignore[union-attr]
 
 
 def choose_face(boxes: list[Box], face: int | None) -> tuple[int, str | None]:
@@ -94,21 +117,22 @@ class QueryFace:
 def query_face(models: FaceModels, data: bytes, min_size: int = 0, face: int | None = None) -> QueryFace:
     """Decode the photo, find its faces at least `min_size` pixels wide and crop the one to search with (the
     largest, or number `face` from the left): the part of a find that costs CPU."""
-    image = load_image(data)
-    faces = [f for f in models.detect(image, THOROUGH) if f.box.width >= min_size]
+    photo = Photo(data)
+    faces = [f for f in models.find(photo, THOROUGH) if f.box.width >= min_size]
     boxes = [f.box for f in faces]
     if not boxes:
         raise NoFace("No face was found in this photo." if not min_size else
                      f"No face at least {min_size} pixels wide was found in this photo.")
     chosen, note = choose_face(boxes, face)
-    height, width = image.shape[:2]
-    return QueryFace(width, height, boxes, chosen, note, encode_jpeg(models.crop(image, faces[chosen - 1])))
+    crop = encode_jpeg(models.crop(photo.full(), faces[chosen - 1]))
+    return QueryFace(photo.width, photo.height, boxes, chosen, note, crop)
 
 
 def find_face(library: Library, face: QueryFace, query: Query) -> PhotoFind:
     """Every library photo in which `face` appears."""
     hits = query.nearest(library, image=face.crop)
-    return PhotoFind(face.width, face.height, face.faces, face.query, face.note, best_per_photo(hits, query.limit))
+    matches = best_per_photo(hits, query.limit, query.sort)
+    return PhotoFind(face.width, face.height, face.faces, face.query, face.note, matches)
 
 
 def find_by_photo(models: FaceModels, library: Library, data: bytes, query: Query, face: int | None = None) -> PhotoFind:
@@ -122,4 +146,4 @@ def find_by_person(people: People, library: Library, person_id: str, query: Quer
     if not faces:
         raise NotFound(f"There is no person '{person_id}'.")
     hits = [hit for _, vector in faces for hit in query.nearest(library, vector=vector)]
-    return best_per_photo(hits, query.limit)
+    return best_per_photo(hits, query.limit, query.sort)

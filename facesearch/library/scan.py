@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from facesearch.face.image import EXTENSIONS
 from facesearch.store.library import StoredPhoto
@@ -35,9 +35,9 @@ class Links:
 
 
 def scan_folder(folder: Path, links: Links | None = None) -> list[DiskPhoto]:
-    """Every JPEG, PNG and WebP file under `folder`, recursively, by path; hidden files and folders are left out.
-    `links` defaults to following links to files inside `folder` only; folder links are not descended unless
-    `links.root` is None."""
+    """Every photo under `folder` (a file named as one: EXTENSIONS), recursively, by path; hidden files and folders
+    are left out. `links` defaults to following links to files inside `folder` only; folder links are not descended
+    unless `links.root` is None."""
     links = links or Links(folder, "This is a link to a file outside the folder; links that leave it are not followed.")
     follow, seen, photos = links.root is None, {os.path.realpath(folder)}, []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=follow):
@@ -80,6 +80,29 @@ def disk_photo(folder: Path, file: Path, links: Links) -> DiskPhoto | None:
     return DiskPhoto(path, file, stat.st_size, stat.st_mtime_ns)
 
 
+def is_photo_path(path: str) -> bool:
+    """Whether a path (relative, `/` between parts) is one `scan_folder` could list: named as a photo (EXTENSIONS),
+    with no hidden part."""
+    parts = PurePosixPath(path).parts
+    named = PurePosixPath(path).suffix.lower() in EXTENSIONS
+    return bool(parts) and named and not any(p.startswith(".") for p in parts)
+
+
+def photo_at(folder: Path, path: str, links: Links) -> DiskPhoto | None:
+    """The photo at `path` (relative to `folder`, `/` between parts) as `scan_folder(folder, links)` would list it;
+    None when it would not: no such file (any more), a hidden or non-photo name, or under a folder link the scan
+    does not descend."""
+    if not is_photo_path(path):
+        return None
+    parts = PurePosixPath(path).parts
+    if links.root is not None and any(folder.joinpath(*parts[:n]).is_symlink() for n in range(1, len(parts))):
+        return None
+    try:
+        return disk_photo(folder, folder.joinpath(*parts), links)
+    except FileNotFoundError:  # gone between the look and the stat
+        return None
+
+
 def subfolders(root: Path) -> list[Path]:
     """The folders directly under `root` (not hidden), by name; none when `root` is no folder."""
     if not root.is_dir():
@@ -96,6 +119,14 @@ def sha256_of(photo: DiskPhoto) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_if_there(photo: DiskPhoto) -> str:
+    """`sha256_of`, or "" (content unknown: it is read, and recorded as unreadable) for a file gone meanwhile."""
+    try:
+        return sha256_of(photo)
+    except FileNotFoundError:
+        return ""
 
 
 @dataclass

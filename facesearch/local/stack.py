@@ -1,4 +1,4 @@
-"""Local mode: Weaviate, the face vectorizer and the search API as processes on this machine.
+"""Local mode: Weaviate, the face vectorizer, the search API and the folder watcher as processes on this machine.
 
 supervisord (facesearch/local/supervision.py) runs them and starts again, after a back-off when it keeps
 failing, any that dies. State lives in `settings.state_dir`: `data/` (Weaviate's files),
@@ -43,11 +43,16 @@ CLUSTER_PORTS = 5
 """Ports kept per Weaviate node from FACESEARCH_WEAVIATE_CLUSTER_PORT on: gossip, data, Raft, Raft RPC, one spare."""
 PRIVATE_FOLDER = 0o700
 """The state folder and every folder in it: Weaviate's files hold every face, so they are the owner's only."""
+WATCHER_MISSED = ("photos that change in the indexed library folders wait for an indexing, and the page says that "
+                  "the watcher is not running")
+"""What is missed while the folder watcher, an optional service, does not run."""
 
 
 def services_of(settings: Settings) -> tuple[str, ...]:
-    """The supervisor's programs in start order: the vectorizer, every Weaviate node, the API."""
-    return ("vectorizer", *(node_program(k) for k in range(1, settings.weaviate_nodes + 1)), "api")
+    """The supervisor's programs in start order: the vectorizer, every Weaviate node, the API, and the folder
+    watcher unless FACESEARCH_WATCH is false."""
+    nodes = (node_program(k) for k in range(1, settings.weaviate_nodes + 1))
+    return ("vectorizer", *nodes, "api", *(("watcher",) if settings.watch else ()))
 
 
 class StackError(RuntimeError):
@@ -71,6 +76,9 @@ class Service:
     env: dict[str, str]
     ready_url: str
     ports: tuple[Port, ...] = ()
+    optional: str = ""
+    """Empty for a service the stack needs; else what is missed while it does not run: the stack runs without it,
+    and a start where it does not get ready says so, and goes on."""
 
 
 def default_weaviate_bin() -> Path:
@@ -195,7 +203,7 @@ def weaviate_ports(settings: Settings, k: int = 1) -> tuple[Port, ...]:
 
 
 class LocalStack:
-    """The three services of one state folder, under that folder's supervisord."""
+    """The services of one state folder (`services_of`), under that folder's supervisord."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -228,6 +236,10 @@ class LocalStack:
                 f"{s.api_url}/api/health",
                 (Port(s.api_port, "the search API", "FACESEARCH_API_PORT"),),
             ),
+            # Ready once the API has its first report (facesearch.cli.watch, which reports while it waits for the
+            # library folder too); it listens on no port. Optional: the stack runs without it.
+            *([Service("watcher", [py, "-m", "facesearch", "watch"], env, f"{s.api_url}/api/library/watcher",
+                       optional=WATCHER_MISSED)] if s.watch else []),
         ]
 
     def weaviate_nodes(self) -> list[Service]:
@@ -254,10 +266,12 @@ class LocalStack:
 
     def start(self, log=print) -> None:  # noqa: ANN001 - any print-like callable
         """Start the supervisor if it does not run, then every service that does not, stage by stage (the
-        vectorizer, every Weaviate node together, the API), each stage once the one before is ready.
+        vectorizer, every Weaviate node together, the API, the folder watcher), each stage once the one before is
+        ready.
 
-        A start that fails leaves nothing running if it started the supervisor itself. The state folder is made
-        private first, with a sentence, if it was not.
+        A start that fails leaves nothing running if it started the supervisor itself. An optional service (the
+        folder watcher) that does not get ready fails nothing: a sentence says that it is not running, and why.
+        The state folder is made private first, with a sentence, if it was not.
         """
         if make_private(self.state):
             log(f"Made {self.state} private (it was readable by other users).")
@@ -266,6 +280,8 @@ class LocalStack:
         launching = not self.supervisor.answers()
         if launching:
             self.clear_stale(log)
+        else:
+            self.supervisor.update()  # it runs the programs of its start; the settings may want others now
         fresh = [s for s in services if self.state_of(s.name) not in ALIVE]
         check_ports(fresh)
         try:
@@ -312,8 +328,22 @@ class LocalStack:
                 self.supervisor.start(service.name)
             waiting.append(service)
         for service in waiting:
+            if service.optional:
+                self.wait_optional(service, log)
+            else:
+                self.wait_ready(service)
+                log(f"{service.name}: ready")
+
+    def wait_optional(self, service: Service, log) -> None:  # noqa: ANN001
+        """Wait until an optional service is ready, as `wait_ready`; when it does not get ready, say so in a
+        sentence, with the end of its log, and go on: the stack runs without it."""
+        try:
             self.wait_ready(service)
-            log(f"{service.name}: ready")
+        except StackError as e:
+            log(f"{service.name}: not running; the rest of the stack runs without it ({service.optional}). "
+                f"Why:\n{e}")
+            return
+        log(f"{service.name}: ready{readiness_note(service.ready_url)}")
 
     def restart(self, names: Iterable[str], log=print) -> None:  # noqa: ANN001 - any print-like callable
         """Stop these services (if they run) and start them with this stack's settings, in start order.
@@ -487,6 +517,18 @@ def describe(pid: int | None) -> str:
     except psutil.Error:
         command = "gone already"
     return f"pid {pid} ({textwrap.shorten(command, 120, placeholder=' ...')})"
+
+def readiness_note(url: str) -> str:
+    """", <note>" when a ready service's readiness answer says, in its `note`, that it is not doing its job yet (the
+    folder watcher waiting for the library folder), else ""."""
+    try:
+        said = httpx.get(url, timeout=1).json()
+    except (httpx.HTTPError, ValueError):
+        return ""
+    if not isinstance(said, dict) or said.get("state") in (None, "watching") or not said.get("note"):
+        return ""
+    return f", {said['note']}"
+
 
 def answers(url: str) -> bool:
     try:

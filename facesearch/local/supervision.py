@@ -169,6 +169,17 @@ serverurl={conf_value(self.url)}
                 raise SupervisorError(f"supervisord did not answer on {self.socket}.\n{self.log_tail()}")
             time.sleep(0.1)
 
+    def update(self) -> None:
+        """Have the running supervisord take the programs of now (a setting, FACESEARCH_WATCH say, changed which
+        run): those it lacks are added, those no longer wanted stopped and removed."""
+        self.write_conf()
+        added, _, removed = self.call("reloadConfig")[0]
+        for name in removed:
+            self.call("stopProcessGroup", name, True, timeout_s=STOP_SECONDS + 30)
+            self.call("removeProcessGroup", name)
+        for name in added:
+            self.call("addProcessGroup", name)
+
     def write_launch(self, name: str, command: list[str], env: dict[str, str]) -> None:
         """The command and environment `facesearch.local.launch` starts `name` with (mode 0600: it holds keys)."""
         write_private(self.state / "run" / f"{name}.json", json.dumps({"command": command, "env": env}))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from facesearch.errors import FaceSearchError
 from facesearch.face.box import Box
-from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.image import encode_jpeg
 from facesearch.face.models import THOROUGH, FaceModels
+from facesearch.face.photo import Photo
 
 DOMINANCE = 2.0
 """In a photo of several faces, the largest is the person's if its area is this many times the next's."""
@@ -46,12 +47,12 @@ def pick_face(boxes: list[Box], width: int, height: int) -> Box | str:
 def prepare(models: FaceModels, path: Path) -> Prepared:
     """Decode the photo, find the person's face and crop around it."""
     try:
-        image = load_image(path.read_bytes())
+        photo = Photo(path.read_bytes())
+        faces = models.find(photo, THOROUGH)
     except FaceSearchError as e:
         return Prepared(path, skip_reason=e.message)
-    faces = models.detect(image, THOROUGH)
-    choice = pick_face([f.box for f in faces], image.shape[1], image.shape[0])
+    choice = pick_face([f.box for f in faces], photo.width, photo.height)
     if isinstance(choice, str):
         return Prepared(path, skip_reason=choice)
     face = next(f for f in faces if f.box == choice)
-    return Prepared(path, crop=encode_jpeg(models.crop(image, face)), box=choice)
+    return Prepared(path, crop=encode_jpeg(models.crop(photo.full(), face)), box=choice)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from facesearch.errors import NoFace
 from facesearch.face.box import Box
-from facesearch.face.image import encode_jpeg, load_image
+from facesearch.face.image import encode_jpeg
 from facesearch.face.models import THOROUGH, FaceModels
+from facesearch.face.photo import Photo
 from facesearch.people.decide import Rule, choose
 from facesearch.store import people as store
 from facesearch.store.people import Candidate, People
@@ -48,12 +49,12 @@ class Seen:
 
 def see(models: FaceModels, data: bytes) -> Seen:
     """Decode the photo and find its faces: the part of a search that costs the API CPU. NoFace when none."""
-    image = load_image(data)
-    found_faces = models.detect(image, THOROUGH)
+    photo = Photo(data)
+    found_faces = models.find(photo, THOROUGH)
     if not found_faces:
         raise NoFace("No face was found in this photo.")
-    height, width = image.shape[:2]
-    return Seen(width, height, [(face.box, encode_jpeg(models.crop(image, face))) for face in found_faces])
+    image = photo.full()
+    return Seen(photo.width, photo.height, [(face.box, encode_jpeg(models.crop(image, face))) for face in found_faces])
 
 
 def search_seen(

@@ -97,11 +97,12 @@ def import_people(
     detector: str = "yunet",
     models: FaceModels | None = None,
     on_photo: Callable[[Path, int, int], None] | None = None,
+    min_face_px: int | None = None,
 ) -> ImportReport:
     """Sync Weaviate with `people`; with `only`, just those person ids (others are left alone).
 
-    Faces are found in `workers` processes with `detector`, or here with `models` (built once by the
-    caller) when given and `workers` is 1.
+    Faces are found in `workers` processes with `detector` (large photos down to `min_face_px`; None: the
+    face layer's default), or here with `models` (built once by the caller) when given and `workers` is 1.
     `on_photo(path, done, total)` is called after each photo that needed work.
     """
     stored = [f for f in store.all_faces(enrolled) if only is None or f.person_id in only]
@@ -114,7 +115,8 @@ def import_people(
     failed: dict[Photo, str] = {}
 
     def usable() -> Iterator[tuple[Photo, str, prep.Prepared]]:
-        found = map_photos(prep.prepare, [p.path for p in todo], workers=workers, detector=detector, models=models)
+        found = map_photos(prep.prepare, [p.path for p in todo], workers=workers, detector=detector, models=models,
+                           min_face_px=min_face_px)
         for n, (photo, done) in enumerate(zip(todo, found), 1):
             if on_photo:
                 on_photo(photo.path, n, len(todo))

@@ -1,8 +1,10 @@
 """The photo library's two Weaviate collections, their objects and their queries.
 
 LibraryFace: one object per face, vectorized by img2vec-neural from `image` (a JPEG crop around the
-face). LibraryPhoto: one object per photo, no vector. Ids derive from the folder and the photo's path
-(and the face's number), so indexing again replaces instead of duplicating.
+face). LibraryPhoto: one object per photo, no vector, and the mark of an indexed folder that holds no photo
+(`FOLDER_MARK`). Ids derive from the folder and the photo's path (and the face's number), so indexing again
+replaces instead of duplicating. Both hold when the photo was taken (`Taken`), the faces so that a find filters
+by date in Weaviate's search itself.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ import base64
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import weaviate
 from weaviate.classes.config import DataType, Property, Tokenization
 from weaviate.classes.aggregate import GroupByAggregate, Metrics
 from weaviate.classes.query import Filter, MetadataQuery
 from weaviate.collections import Collection
-from weaviate.exceptions import WeaviateQueryError
+from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateQueryError
 
-from facesearch.errors import NoFace, NotFound
+from facesearch.errors import FaceSearchError, NoFace, NotFound
 from facesearch.face.box import Box
 from facesearch.settings import Settings
 from facesearch.store.refusals import found_no_face
@@ -30,13 +32,22 @@ from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
 
 LIBRARY_NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
 
-FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_width", "photo_height", "person_id"]
+FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_width", "photo_height", "person_id",
+                   "taken_at", "taken_from"]
 """Every property of a LibraryFace but the image blob."""
 
-PHOTO_PROPERTIES = ["folder", "path", "sha256", "size", "mtime_ns", "width", "height", "faces", "skip_reason", "indexed_at"]
+PHOTO_PROPERTIES = ["folder", "path", "sha256", "size", "mtime_ns", "width", "height", "faces", "skip_reason",
+                    "indexed_at", "taken_at", "taken_from", "taken_offset"]
 
 CHUNK = 200
 """Ids per filter when a call names many objects."""
+
+FOLDER_MARK = "."
+"""The `path` of a folder's mark: a LibraryPhoto object that is no photo and says that the folder is indexed. A
+folder counts as indexed while it has photo records or its mark; indexing marks a folder while it works on it and
+keeps the mark only while the folder holds no photo (`mark_folder`, `unmark_if_held`), so that a folder indexed
+empty, or emptied, stays indexed (and watched) and a full one has no object more than its photos. Being a
+LibraryPhoto object, the mark goes wherever the photos go: backups, exports and imports (re-rooted like them)."""
 
 
 def chunks(ids: list[str]) -> Iterator[list[str]]:
@@ -57,6 +68,57 @@ class Library:
         return Library(replication.reading(self.faces), replication.reading(self.photos))
 
 
+CAMERA, FILE = "camera", "file"
+"""Where a photo's date comes from: its EXIF block (the camera's clock), or its file's modification time."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """When a photo was taken, as a wall-clock time: what the camera's clock showed (EXIF DateTimeOriginal and its
+    kin), or, for a photo without one, its file's modification time on the indexing machine's clock. Wall clocks
+    are compared as they read: "since 2024-06-01" is every photo whose clock read June 1st or later, wherever it
+    was taken. Weaviate's DATE needs a zone, so `at` is stored labelled UTC (the label is not the photo's zone).
+    """
+
+    at: datetime
+    """Naive, to the second."""
+    source: str
+    """CAMERA or FILE."""
+    offset: str = ""
+    """The camera's offset from UTC ("+02:00") when its EXIF block records one; kept on the photo's record only."""
+
+    def face_properties(self) -> dict[str, object]:
+        return {"taken_at": stored_time(self.at), "taken_from": self.source}
+
+    def photo_properties(self) -> dict[str, object]:
+        return {**self.face_properties(), "taken_offset": self.offset}
+
+    @classmethod
+    def of(cls, properties: dict) -> Taken | None:
+        """The time in a stored object's properties; None for one indexed before dates were kept."""
+        at = properties.get("taken_at")
+        if at is None:
+            return None
+        at = datetime.fromisoformat(at) if isinstance(at, str) else at
+        wall = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+        return cls(wall, properties.get("taken_from") or FILE, properties.get("taken_offset") or "")
+
+
+def stored_time(wall: datetime) -> datetime:
+    """A wall-clock time as `taken_at` holds it: to the second, labelled UTC."""
+    return wall.replace(tzinfo=timezone.utc, microsecond=0)
+
+
+EARLIEST, LATEST = datetime(1678, 1, 1), datetime(2262, 1, 1)
+"""The times Weaviate's date filters compare right: it compares nanoseconds since 1970 in 64 bits, which wrap around
+outside 1677-09-21 .. 2262-04-11 (a filter "since 2999" matched photos of 2026). Only times in [EARLIEST, LATEST)
+are stored, and a find's bounds are brought into that range."""
+
+
+def storable(wall: datetime) -> bool:
+    return EARLIEST <= wall < LATEST
+
+
 @dataclass(frozen=True)
 class StoredPhoto:
     """A photo as indexed. `path` is relative to `folder`, with `/` between parts; sizes in pixels/bytes."""
@@ -72,6 +134,8 @@ class StoredPhoto:
     faces: int
     skip_reason: str
     indexed_at: datetime | None
+    taken: Taken | None = None
+    """None for a photo indexed before dates were kept."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +152,8 @@ class LibraryFace:
     photo_height: int
     person_id: str
     vector: list[float] | None = None
+    taken: Taken | None = None
+    """When its photo was taken (without the offset); None for a face indexed before dates were kept."""
 
 
 def photo_id(folder: str, path: str) -> str:
@@ -102,6 +168,14 @@ def face_id(folder: str, path: str, index: int) -> str:
 
 def _text(name: str) -> Property:
     return Property(name=name, data_type=DataType.TEXT, tokenization=Tokenization.FIELD)
+
+
+FACE_TAKEN = [
+    Property(name="taken_at", data_type=DataType.DATE, description="when taken: wall clock, labelled UTC"),
+    _text("taken_from"),
+]
+"""The properties saying when a photo was taken (`Taken`), on its faces; added to collections made before."""
+PHOTO_TAKEN = [*FACE_TAKEN, _text("taken_offset")]
 
 
 def library_handle(client: weaviate.WeaviateClient, settings: Settings) -> Library:
@@ -128,7 +202,9 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
         Property(name="face_width", data_type=DataType.INT, description="px"),
         Property(name="photo_width", data_type=DataType.INT, description="px"),
         Property(name="photo_height", data_type=DataType.INT, description="px"),
+        *FACE_TAKEN,
     ], replication)
+    add_missing(faces, FACE_TAKEN)
     if not client.collections.exists(settings.library_photo_collection):
         client.collections.create(
             settings.library_photo_collection,
@@ -140,10 +216,24 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
                 Property(name="height", data_type=DataType.INT, description="px, EXIF-oriented"),
                 Property(name="faces", data_type=DataType.INT),
                 Property(name="indexed_at", data_type=DataType.DATE),
+                *PHOTO_TAKEN,
             ],
             **replication.create_options(),
         )
-    return Library(faces, replication.writing(client.collections.get(settings.library_photo_collection)))
+    photos = replication.writing(client.collections.get(settings.library_photo_collection))
+    add_missing(photos, PHOTO_TAKEN)
+    return Library(faces, photos)
+
+
+def add_missing(collection: Collection, properties: list[Property]) -> None:
+    """Add the properties a collection made by an earlier facesearch lacks; its objects have no value for them."""
+    held = {p.name for p in collection.config.get().properties}
+    for prop in (p for p in properties if p.name not in held):
+        try:
+            collection.config.add_property(prop)
+        except UnexpectedStatusCodeError:
+            if prop.name not in {p.name for p in collection.config.get().properties}:  # not another process's add
+                raise
 
 
 def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
@@ -151,7 +241,7 @@ def stored_photo(obj) -> StoredPhoto:  # noqa: ANN001 - a weaviate Object
     return StoredPhoto(
         str(obj.uuid), p["folder"], p["path"], p.get("sha256") or "", int(p.get("size") or 0),
         int(p.get("mtime_ns") or 0), int(p.get("width") or 0), int(p.get("height") or 0), int(p.get("faces") or 0),
-        p.get("skip_reason") or "", p.get("indexed_at"),
+        p.get("skip_reason") or "", p.get("indexed_at"), Taken.of(p),
     )
 
 
@@ -161,20 +251,34 @@ def stored_face(obj) -> LibraryFace:  # noqa: ANN001 - a weaviate Object
     vector = vector_of(obj) if obj.vector else None
     return LibraryFace(
         str(obj.uuid), p["folder"], p["path"], p["photo_id"], Box(*p["box"]),
-        int(p.get("photo_width") or 0), int(p.get("photo_height") or 0), p.get("person_id") or "", vector,
+        int(p.get("photo_width") or 0), int(p.get("photo_height") or 0), p.get("person_id") or "", vector, Taken.of(p),
     )
 
 
 def photos_in(library: Library, folder: str | None = None) -> Iterator[StoredPhoto]:
-    """Every indexed photo, or those of one folder."""
+    """Every indexed photo, or those of one folder (never a folder's mark)."""
     for obj in library.photos.iterator(return_properties=PHOTO_PROPERTIES):
-        if folder is None or obj.properties["folder"] == folder:
+        if (folder is None or obj.properties["folder"] == folder) and obj.properties["path"] != FOLDER_MARK:
             yield stored_photo(obj)
 
 
 def get_photo(library: Library, id_: str) -> StoredPhoto | None:
+    """The photo with this id; None when there is none (a folder's mark is none)."""
     obj = library.photos.query.fetch_object_by_id(id_, return_properties=PHOTO_PROPERTIES)
-    return stored_photo(obj) if obj else None
+    return stored_photo(obj) if obj and obj.properties.get("path") != FOLDER_MARK else None
+
+
+def photos_at(library: Library, folder: str, paths: Iterable[str]) -> list[StoredPhoto]:
+    """The records of the photos indexed at these paths (relative, with `/`) of `folder`; paths never indexed have
+    none. Read by id, so that nothing else of the folder is read."""
+    ids = sorted({photo_id(folder, p) for p in paths})
+    found = []
+    for part in chunks(ids):
+        result = library.photos.query.fetch_objects(
+            filters=Filter.by_id().contains_any(part), return_properties=PHOTO_PROPERTIES, limit=len(part)
+        )
+        found += [stored_photo(o) for o in result.objects]
+    return sorted(found, key=lambda p: p.path)
 
 
 def faces_where(library: Library, where: Filter, *, vectors: bool = False) -> list[LibraryFace]:
@@ -196,13 +300,14 @@ def faces_with_ids(library: Library, face_ids: list[str], *, vectors: bool = Fal
 
 
 def face_objects_of(library: Library, photo_id_: str) -> list[tuple[dict, dict[str, list[float]]]]:
-    """Every face of a photo as stored, image included, with its vector; left to right."""
+    """Every face of a photo as stored (the properties that have a value), image included, with its vector; left
+    to right."""
     result = library.faces.query.fetch_objects(
         filters=Filter.by_property("photo_id").equal(photo_id_), return_properties=FACE_PROPERTIES + ["image"],
         include_vector=True, limit=10_000,
     )
     objects = sorted(result.objects, key=lambda o: tuple(o.properties["box"][:2]))
-    return [(dict(o.properties), {VECTOR: vector_of(o)}) for o in objects]
+    return [({k: v for k, v in o.properties.items() if v is not None}, {VECTOR: vector_of(o)}) for o in objects]
 
 
 def delete_photos(library: Library, photo_ids: list[str]) -> None:
@@ -221,12 +326,38 @@ def recount_faces(faces: Collection, photos: Collection, photo_ids: list[str]) -
 
 
 def forget_folder(library: Library, folder: str) -> int:
-    """Delete an indexed folder's photos and faces from Weaviate; how many photos. NotFound if not indexed."""
+    """Delete an indexed folder's photos, faces and mark from Weaviate; how many photos. NotFound if not indexed."""
     photo_ids = [p.id for p in photos_in(library, folder)]
-    if not photo_ids:
+    mark = folder_mark_id(folder)
+    marked = library.photos.data.exists(mark)
+    if not photo_ids and not marked:
         raise NotFound(f"{folder} is not indexed.")
-    delete_photos(library, photo_ids)
+    delete_photos(library, photo_ids + ([mark] if marked else []))
     return len(photo_ids)
+
+
+def folder_mark_id(folder: str) -> str:
+    """The id of the mark of the indexed `folder` (see FOLDER_MARK)."""
+    return photo_id(folder, FOLDER_MARK)
+
+
+def mark_folder(library: Library, folder: str) -> None:
+    """Record that `folder` is indexed, whatever it holds (see FOLDER_MARK); `indexed_at` is now."""
+    properties = {"folder": folder, "path": FOLDER_MARK, "sha256": "", "size": 0, "mtime_ns": "0", "width": 0,
+                  "height": 0, "faces": 0, "skip_reason": "", "indexed_at": datetime.now(timezone.utc)}
+    refused = insert_many(library.photos, [NewObject(folder_mark_id(folder), properties)], restore=False)
+    if refused:
+        raise FaceSearchError(f"Weaviate did not record the folder {folder} as indexed: {next(iter(refused.values()))}")
+
+
+def unmark_if_held(library: Library, folder: str) -> None:
+    """Drop the mark of `folder` when it holds photos: their records say that it is indexed."""
+    held = library.photos.aggregate.over_all(
+        filters=Filter.by_property("folder").equal(folder) & Filter.by_property("path").not_equal(FOLDER_MARK),
+        total_count=True,
+    ).total_count
+    if held:
+        library.photos.data.delete_by_id(folder_mark_id(folder))
 
 
 @dataclass(frozen=True)
@@ -239,8 +370,10 @@ class FolderStats:
 
 
 def folder_stats(library: Library) -> dict[str, FolderStats]:
-    """Every indexed folder, counted by Weaviate (without reading the photo records)."""
+    """Every indexed folder (with photo records, or marked: FOLDER_MARK), counted by Weaviate (without reading the
+    photo records); a marked folder without photos has 0 photos, last indexed when it was marked."""
     result = library.photos.aggregate.over_all(
+        filters=Filter.by_property("path").not_equal(FOLDER_MARK),
         group_by=GroupByAggregate(prop="folder", limit=10_000),
         total_count=True,
         return_metrics=[Metrics("faces").integer(sum_=True), Metrics("indexed_at").date_(maximum=True)],
@@ -252,7 +385,17 @@ def folder_stats(library: Library) -> dict[str, FolderStats]:
             int(group.total_count or 0), int(group.properties["faces"].sum_ or 0),
             datetime.fromisoformat(last) if isinstance(last, str) else last,
         )
+    marks = library.photos.query.fetch_objects(
+        filters=Filter.by_property("path").equal(FOLDER_MARK), return_properties=["folder", "indexed_at"], limit=10_000
+    )
+    for mark in marks.objects:
+        stats.setdefault(str(mark.properties["folder"]), FolderStats(0, 0, mark.properties.get("indexed_at")))
     return stats
+
+
+def indexed_folders(library: Library) -> set[str]:
+    """The keys of every indexed folder (see `folder_stats`)."""
+    return set(folder_stats(library))
 
 
 def skipped_photos(library: Library) -> list[StoredPhoto]:
@@ -280,14 +423,28 @@ MAX_FACES = 10_000
 """The most faces one search returns (Weaviate's QUERY_MAXIMUM_RESULTS)."""
 
 
-def where(folders: Sequence[str] | None = None, min_width: int = 0) -> Filter | None:
-    """The filter of a find: faces in these folders (None: any) at least `min_width` pixels wide."""
+def where(
+    folders: Sequence[str] | None = None, min_width: int = 0, taken_since: datetime | None = None,
+    taken_before: datetime | None = None,
+) -> Filter | None:
+    """The filter of a find: faces in these folders (None: any) at least `min_width` pixels wide, of photos taken at
+    `taken_since` or later and before `taken_before` (wall-clock times, see `Taken`; a face without a date is left
+    out when either is given)."""
     parts = []
     if folders is not None:
         parts.append(Filter.by_property("folder").contains_any(list(folders) or [""]))
     if min_width > 0:
         parts.append(Filter.by_property("face_width").greater_or_equal(min_width))
+    if taken_since is not None:
+        parts.append(Filter.by_property("taken_at").greater_or_equal(stored_time(_within(taken_since))))
+    if taken_before is not None:
+        parts.append(Filter.by_property("taken_at").less_than(stored_time(_within(taken_before))))
     return Filter.all_of(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
+def _within(bound: datetime) -> datetime:
+    """A find's bound brought into [EARLIEST, LATEST]: every stored time is on the same side of it."""
+    return min(max(bound, EARLIEST), LATEST)
 
 
 def nearest(
@@ -298,16 +455,20 @@ def nearest(
     vector: Sequence[float] | None = None,
     folders: Sequence[str] | None = None,
     min_width: int = 0,
+    taken_since: datetime | None = None,
+    taken_before: datetime | None = None,
 ) -> list[tuple[LibraryFace, float]]:
     """Every library face at least `certainty` similar to the face in `image` (a JPEG, through Weaviate's
     nearImage and the face vectorizer) or to `vector` (one Weaviate holds), best first; at most MAX_FACES;
-    only faces in `folders` (None: every folder) and at least `min_width` pixels wide. NoFace when the face
-    vectorizer finds no face in `image`.
+    only faces in `folders` (None: every folder), at least `min_width` pixels wide, and of photos taken in
+    [`taken_since`, `taken_before`) when either is given (see `where`). NoFace when the face vectorizer finds
+    no face in `image`.
 
     Weaviate returns at most the `limit` asked (25 when none is asked), whatever the certainty floor, so
     the search asks for a page and asks again for a larger one while the page comes back full.
     """
-    common = {"certainty": certainty, "filters": where(folders, min_width), "return_properties": FACE_PROPERTIES,
+    filters = where(folders, min_width, taken_since, taken_before)
+    common = {"certainty": certainty, "filters": filters, "return_properties": FACE_PROPERTIES,
               "return_metadata": MetadataQuery(certainty=True)}
     if image is not None:
         common["near_image"] = base64.b64encode(image).decode()

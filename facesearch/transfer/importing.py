@@ -25,6 +25,7 @@ from facesearch.errors import FaceSearchError, WrongSpace
 from facesearch.settings import Settings
 from facesearch.store import transfer as store
 from facesearch.store.connection import connect
+from facesearch.store.library import FOLDER_MARK
 from facesearch.store.space import vector_space
 from facesearch.store.writes import NewObject
 from facesearch.transfer.exportfile import Counted, Entry, ExportReader, Header
@@ -115,7 +116,7 @@ def survey_file(reader: ExportReader, rerooter: Rerooter, settings: Settings) ->
         p = entry.obj.properties
         if entry.kind == store.LIBRARY_PHOTO:
             folders.add(str(p.get("folder")))
-            if not (Path(str(p.get("folder"))) / str(p.get("path"))).is_file():
+            if p.get("path") != FOLDER_MARK and not (Path(str(p.get("folder"))) / str(p.get("path"))).is_file():
                 photos.add(f"{p.get('folder')}/{p.get('path')}")
         elif entry.kind == store.PERSON_FACE:
             if not (settings.images_dir / str(p.get("person_id")) / str(p.get("filename"))).is_file():

@@ -1,7 +1,7 @@
 // End-to-end test of "Find in photos" against the real stack (API + Weaviate + vectorizer) in Debian's Chromium.
 // FACESEARCH_URL: the API serving the built page (default http://127.0.0.1:8000); its library holds an indexed folder.
 // FACESEARCH_LIBRARY_FOLDER: that folder, relative to the library root (e.g. "e2e").
-// FACESEARCH_QUERY_PHOTO: a photo (JPEG, PNG or WebP) with one face.
+// FACESEARCH_QUERY_PHOTO: a photo (JPEG, PNG, WebP, HEIC or AVIF) with one face.
 // FACESEARCH_EXPECTED_PATHS: JSON array of the photos (relative to the folder) that face is in; all must be shown.
 // FACESEARCH_PERSON_ID: an enrolled person, the same person as the query photo.
 // FACESEARCH_SCREENSHOT_DIR (optional): where to save library.png as well.
@@ -22,7 +22,10 @@ import {
 const BASE_URL = process.env.FACESEARCH_URL ?? 'http://127.0.0.1:8000';
 const TEST = { timeout: 180_000 };
 const SEARCH_WAIT = { timeout: 90_000 };
-const MIME = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
+const MIME = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp',
+  '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
+};
 const COUNT_HEADING = /^(\d+ photos?|No photos above this threshold)$/;
 const RESULT_NAME = /^Open (.+), similarity (\d+\.\d+)$/;
 
@@ -134,7 +137,7 @@ describe(`Find in photos at ${BASE_URL}`, { timeout: 15 * 60_000 }, () => {
     assert.ok(person, `no enrolled person "${personId}"`);
     personName = person.name;
     const mimeType = MIME[/** @type {keyof typeof MIME} */ (extname(queryPhoto).toLowerCase())];
-    assert.ok(mimeType, `${queryPhoto} is not a JPEG, PNG or WebP file`);
+    assert.ok(mimeType, `${queryPhoto} is not a JPEG, PNG, WebP, HEIC or AVIF file`);
     upload = { name: basename(queryPhoto), mimeType, buffer: await readFile(queryPhoto) };
     browser = await launchBrowser();
   });
@@ -229,5 +232,17 @@ describe(`Find in photos at ${BASE_URL}`, { timeout: 15 * 60_000 }, () => {
       await waitForAnswer(section, `Photos of ${personName}`);
       assertAllShown(await shownPhotos(section), expected, `the photos of ${personName}`);
       await screenshot(page, 'library-person');
+
+      // Each photo says when it was taken; days no photo was taken in leave none, and clearing them brings all back.
+      const results = section.getByRole('list', { name: 'Photos found' }).getByRole('button');
+      for (const text of await results.allTextContents()) {
+        assert.match(text, /(taken|file date) \d{1,2} \w+ \d{4}/, `a result says when its photo was taken: ${text}`);
+      }
+      const from = section.getByRole('group', { name: 'When the photos were taken' }).getByLabel('From');
+      await from.fill('2999-01-01');
+      await section.getByText('No photos above this threshold taken in these days').waitFor(SEARCH_WAIT);
+      await from.fill('');
+      await results.first().waitFor(SEARCH_WAIT);
+      assertAllShown(await shownPhotos(section), expected, `the photos of ${personName}, any day`);
     }));
 });

@@ -4,6 +4,8 @@
 // FACESEARCH_KNOWN_CONFUSIONS: optional JSON file (tests/known_confusions.json) whose keys are look_for
 //   file names for which a low-certainty match instead of "Unknown person" is accepted.
 // FACESEARCH_API_KEY: a key with write rights; the page is given it through its prompt, and the clean-up uses it.
+// FACESEARCH_PHONE_PHOTOS: optional folder of HEIC and AVIF photos of enrolled people, named like Ted_Lieu.heic
+//   (tests/browser writes them; JavaScript has no HEIC encoder).
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, extname, join, parse } from 'node:path';
@@ -15,8 +17,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE_URL = process.env.FACESEARCH_URL ?? 'http://127.0.0.1:8000';
 const SAMPLES = process.env.FACESEARCH_SAMPLES ?? join(HERE, '..', '..', 'look_for');
 const API_KEY = process.env.FACESEARCH_API_KEY ?? '';
+const PHONE_PHOTOS = process.env.FACESEARCH_PHONE_PHOTOS ?? '';
 const TEST = { timeout: 120_000 };
-const MIME = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
+const MIME = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp',
+  '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
+};
 
 /** @typedef {{ id: string, name: string, photo_count: number }} Person */
 /** @typedef {{ name: string, mimeType: string, buffer: Buffer }} Upload */
@@ -44,10 +50,10 @@ async function knownConfusions() {
   return new Set(Object.keys(known));
 }
 
-/** @param {string} file @returns {Promise<Upload>} */
-async function upload(file) {
+/** @param {string} file @param {string} [folder] @returns {Promise<Upload>} */
+async function upload(file, folder = SAMPLES) {
   const mimeType = MIME[/** @type {keyof typeof MIME} */ (extname(file).toLowerCase())];
-  return { name: file, mimeType, buffer: await readFile(join(SAMPLES, file)) };
+  return { name: file, mimeType, buffer: await readFile(join(folder, file)) };
 }
 
 /**
@@ -96,6 +102,7 @@ async function mirrored(page, file) {
 }
 
 const files = (await readdir(SAMPLES)).filter((f) => extname(f).toLowerCase() in MIME).sort();
+const phoneFiles = PHONE_PHOTOS ? (await readdir(PHONE_PHOTOS)).filter((f) => extname(f).toLowerCase() in MIME).sort() : [];
 
 describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
   /** @type {import('playwright-core').Browser} */
@@ -170,10 +177,24 @@ describe(`the page at ${BASE_URL}`, { timeout: 30 * 60_000 }, () => {
       }));
   }
 
+  for (const file of phoneFiles) {
+    it(`names the person in the phone photo ${file}, and shows where its faces are`, TEST, () =>
+      withPage(async (page) => {
+        const person = personOf(file);
+        assert.ok(person, `${file} is not of an enrolled person`);
+        const names = await search(page, await upload(file, PHONE_PHOTOS));
+        assert.deepEqual(names, [person.name]);
+        // The photo itself, or (HEIC in Chromium) a stand-in of its proportions with the note: either way, boxed.
+        await page.getByRole('img', { name: 'Your photo, with 1 face marked' }).waitFor();
+        assert.equal(await page.getByTestId('face-box').count(), 1);
+        await screenshot(page, `phone-${extname(file).slice(1)}`);
+      }));
+  }
+
   it('refuses a text file before uploading it', TEST, () =>
     withPage(async (page) => {
       await searchInput(page).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
-      await page.getByRole('alert').filter({ hasText: '“notes.txt” is not a JPEG, PNG or WebP image.' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: '“notes.txt” is not a JPEG, PNG, WebP, HEIC or AVIF image.' }).waitFor();
       await screenshot(page, 'refused');
     }));
 

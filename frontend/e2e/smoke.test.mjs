@@ -156,7 +156,7 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     const { page, context } = await open();
     const before = searches;
     await searchInput(page).setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
-    await page.getByRole('alert').filter({ hasText: '“notes.txt” is not a JPEG, PNG or WebP image.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: '“notes.txt” is not a JPEG, PNG, WebP, HEIC or AVIF image.' }).waitFor();
     assert.equal(searches, before);
     await context.close();
   });

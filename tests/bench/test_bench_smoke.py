@@ -14,7 +14,8 @@ import pytest
 
 from facesearch.settings import ROOT
 
-SCRIPTS = ["accuracy", "latency", "import", "scale", "library", "detect", "fusion", "load", "cli", "bombs"]
+SCRIPTS = ["accuracy", "latency", "import", "scale", "library", "detect", "fusion", "load", "cli", "bombs", "transfer",
+           "formats", "camera"]
 
 
 @pytest.mark.integration

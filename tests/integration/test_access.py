@@ -60,6 +60,7 @@ def writes(stack: Stack, folder: str) -> dict[tuple[str, str], tuple[str, dict]]
         ("DELETE", "/api/people/{person_id}"): ("/api/people/Ted_Lieu", {}),
         ("POST", "/api/library/index"): ("/api/library/index", {"json": {"folder": folder}}),
         ("DELETE", "/api/library/folders/{folder}"): (f"/api/library/folders/{folder}", {}),
+        ("POST", "/api/library/changes"): ("/api/library/changes", {"json": {"folders": [folder]}}),
     }
 
 

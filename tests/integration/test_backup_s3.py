@@ -22,6 +22,7 @@ from facesearch.store.backup import cluster_needs_s3
 from facesearch.store.connection import connect, connect_to
 from facesearch.testing import S3Server, s3_server
 from tests.conftest import IMAGES, LOOK_FOR, private_cluster_settings, started
+from tests.integration.test_backup import ok, refused
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
@@ -50,19 +51,6 @@ def cli(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProce
         [sys.executable, "-m", "facesearch", *args], cwd=ROOT, env={**os.environ, **settings_env(settings), **env},
         capture_output=True, text=True, timeout=600,
     )
-
-
-def ok(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-def refused(done: subprocess.CompletedProcess) -> str:
-    """The one sentence a refused command prints (exit 1, no traceback)."""
-    assert done.returncode == 1, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    assert "Traceback" not in done.stderr, done.stderr
-    [line] = done.stderr.strip().splitlines()
-    return line.removeprefix("error: ")
 
 
 def answers(settings: Settings) -> dict:

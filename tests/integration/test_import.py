@@ -97,7 +97,7 @@ def test_bad_photos_are_skipped_with_a_reason_and_the_rest_imported(stack: Stack
     reasons = {p.name: r for p, r in report.skipped}
     assert reasons == {
         "blank.png": "No face was found in this photo.",
-        "broken.jpg": "This file is not an image; use a JPEG, PNG or WebP photo.",
+        "broken.jpg": "This file is not an image; use a JPEG, PNG, WebP, HEIC or AVIF photo.",
     }
     assert [p.name for p in report.imported] == ["good.webp"]
 

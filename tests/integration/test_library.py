@@ -31,6 +31,8 @@ from facesearch.store.connection import connect
 from facesearch.store.library import LibraryFace
 from facesearch.store.people import People, ensure_people
 from facesearch.store.space import vector_space
+from facesearch.face.detect import iou
+from tests.camera import group_photo
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tests.opens import Opens
 from tools.make_library_samples import Region, compose
@@ -124,7 +126,7 @@ def inside(face: LibraryFace, region: Region) -> bool:
 
 def test_indexing_stores_every_face_and_skips_what_is_not_a_photo(lib: Lib, indexed: IndexReport) -> None:
     assert len(indexed.new) == 8 + len(GROUPS) + 1
-    assert indexed.skipped == [("broken.jpg", "This file is not an image; use a JPEG, PNG or WebP photo.")]
+    assert indexed.skipped == [("broken.jpg", "This file is not an image; use a JPEG, PNG, WebP, HEIC or AVIF photo.")]
     per_photo: dict[str, int] = {}
     for face in lib.faces().values():
         per_photo[face.path] = per_photo.get(face.path, 0) + 1
@@ -243,7 +245,7 @@ def test_cli_find_prints_text_and_the_same_as_json(lib: Lib, indexed: IndexRepor
     assert text.returncode == 0 and as_json.returncode == 0, text.stderr + as_json.stderr
     rows = json.loads(as_json.stdout)
     assert "unchanged 12" in as_json.stderr
-    assert len(rows) >= 4 and all(set(r) == {"path", "similarity", "box"} for r in rows)
+    assert len(rows) >= 4 and all(set(r) == {"path", "similarity", "box", "taken_at", "taken_from"} for r in rows)
     lines = text.stdout.splitlines()
     assert len(lines) == len(rows)
     for line, row in zip(lines, rows):
@@ -270,7 +272,7 @@ def test_cli_errors_are_one_sentence(lib: Lib, tmp_path: Path) -> None:
     empty.mkdir()
     cases = {
         ("-q", str(enrolled("Ted_Lieu")), "-t", str(tmp_path / "missing")): "is not a folder.",
-        ("-q", str(enrolled("Ted_Lieu")), "-t", str(empty)): "has no JPEG, PNG or WebP photos.",
+        ("-q", str(enrolled("Ted_Lieu")), "-t", str(empty)): "has no JPEG, PNG, WebP, HEIC or AVIF photos.",
         ("-q", str(blank), "-t", str(lib.folder)): "No face was found in this photo.",
         ("-q", str(tmp_path / "nope.jpg"), "-t", str(lib.folder)): "could not be read",
         ("--person", "Nobody", "-t", str(lib.folder)): "There is no person 'Nobody'.",
@@ -334,3 +336,19 @@ def test_cli_follows_links_out_of_the_folder_only_when_told(lib: Lib, tmp_path: 
         assert "skipped: ted.jpg: " in again.stderr
     finally:
         cli(lib, "library", "remove", str(folder))
+
+
+def test_a_camera_size_photo_gives_every_face_down_to_the_minimum_size(lib: Lib, tmp_path: Path) -> None:
+    """A 4000 x 3000 photo of the eight sample people, faces 40 to 100 px wide: YuNet seeing it at 640 px
+    alone finds few of them; every one is stored, with its box, and found by its person's enrolled photo."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    data, seats = group_photo([40, 48, 56, 64, 72, 80, 90, 100])
+    (folder / "group.jpg").write_bytes(data)
+    report = lib.index(folder)
+    assert report.faces == len(seats), report.summary()
+    faces = list(lib.faces(folder).values())
+    for seat in seats:
+        [face] = [f for f in faces if iou(f.box, seat.box) >= 0.3]
+        assert (face.photo_width, face.photo_height) == (4000, 3000)
+        assert "group.jpg" in {m.face.path for m in lib.find(enrolled(seat.person), folder)}, seat

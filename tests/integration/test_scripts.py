@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
 
 from facesearch.local.stack import node_lines, port_holder, settings_env, weaviate_ports
 from tests.conftest import IMAGES, LOOK_FOR, bearer, private_cluster_settings, private_settings
+from tests.integration.test_watch import phone_photo
 
 ROOT = LOOK_FOR.parent
 
@@ -23,7 +25,7 @@ def run(script: str, env: dict[str, str]) -> str:
 
 def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     shutil.copytree(IMAGES, tmp_path / "images")
-    settings = private_settings(tmp_path / "state", tmp_path / "images")
+    settings = private_settings(tmp_path / "state", tmp_path / "images", watch=True)  # as a user's: watched folders
     env = {**os.environ, "FACESEARCH_MODE": "local", **settings_env(settings)}
 
     shutil.copytree(ROOT / "library" / "samples", settings.library_root / "samples")
@@ -50,6 +52,14 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     photo = {"photo": ("q.jpg", (LOOK_FOR / "Ted_Lieu.jpg").read_bytes())}
     found = httpx.post(f"{settings.api_url}/api/library/find", files=photo, timeout=60).json()
     assert {m["path"] for m in found["matches"]} == {"2024/office-party.jpg", "2025/reunion.jpg"}
+    # An iPhone's photo dropped into library/samples/ is found within seconds, without a command.
+    (settings.library_root / "samples" / "IMG_0001.HEIC").write_bytes(phone_photo(LOOK_FOR / "Paul_Rudd.jpg"))
+    query = {"photo": ("q.jpg", (LOOK_FOR / "Paul_Rudd.jpg").read_bytes())}
+    deadline = time.monotonic() + 120
+    while "IMG_0001.HEIC" not in {m["path"] for m in httpx.post(f"{settings.api_url}/api/library/find", files=query,
+                                                                 timeout=60).json()["matches"]}:
+        assert time.monotonic() < deadline, "the HEIC photo dropped into library/samples/ was not found in 120 s"
+        time.sleep(0.5)
     rerun = run("start.sh", env)
     assert "already running" in rerun and "fs_" not in rerun and "API key" not in rerun
 
@@ -59,7 +69,7 @@ def test_start_search_stop_start_keeps_the_data(tmp_path: Path) -> None:
     again = run("start.sh", env)
     assert "fs_" not in again
     assert "imported 0, unchanged 8, updated 0, removed 0, skipped 0" in again
-    assert "samples: new 0, changed 0, moved 0, removed 0, unchanged 6, skipped 0; 0 faces added" in again
+    assert "samples: new 0, changed 0, moved 0, removed 0, unchanged 7, skipped 0; 0 faces added" in again
     assert httpx.get(f"{settings.api_url}/api/people", timeout=30).json()["people"][0]["name"] == "Cady Coleman"
     run("stop.sh", env)
 

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from facesearch.face.box import Box
+from facesearch.face.detect import iou
+from tests.camera import group_photo
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 
 ENROLLED = {p.name: (p / "name.txt").read_text().strip() for p in IMAGES.iterdir() if p.is_dir()}
@@ -68,7 +71,7 @@ def test_photo_without_a_face_is_refused_in_the_error_shape(stack: Stack) -> Non
 def test_text_file_is_refused(stack: Stack) -> None:
     status, body = search(stack, b"just some words", "notes.txt")
     assert (status, body["code"]) == (415, "unsupported_type")
-    assert "JPEG, PNG or WebP" in body["error"]
+    assert "JPEG, PNG, WebP, HEIC or AVIF" in body["error"]
 
 
 def test_too_large_upload_is_refused(stack: Stack) -> None:
@@ -96,3 +99,16 @@ def test_cli_search_prints_box_and_match(stack: Stack) -> None:
     assert out.returncode == 0, out.stderr
     assert "face 1 at left=" in out.stdout
     assert out.stdout.splitlines()[1].strip().startswith("Dina Titus  certainty ")
+
+
+def test_every_small_face_of_a_camera_size_photo_gets_an_answer(stack: Stack) -> None:
+    """4000 x 3000 px, the eight sample people with faces 40 to 100 px wide: every face is found, in the
+    photo's own pixels, and named."""
+    data, seats = group_photo([40, 48, 56, 64, 72, 80, 90, 100])
+    status, body = search(stack, data)
+    assert status == 200, body
+    assert (body["width"], body["height"]) == (4000, 3000)
+    assert len(body["faces"]) == len(seats)
+    for seat in seats:
+        [face] = [f for f in body["faces"] if iou(Box(**f["box"]), seat.box) >= 0.3]
+        assert face["match"] and face["match"]["name"] == ENROLLED[seat.person], (seat, face)

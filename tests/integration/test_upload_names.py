@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import LOOK_FOR, Stack
 
 PHOTO = (LOOK_FOR / "Chris_Ferguson.jpg").read_bytes()
-SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,109}\.(jpg|jpeg|png|webp)$")
+SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,109}\.(jpg|jpeg|png|webp|heic|heif|avif)$")
 """What a stored photo's name looks like: no separators, no leading dot, at most 100 characters before .ext."""
 BOUNDARY = "facesearch-test-boundary"
 

@@ -22,7 +22,7 @@ def settings(**values: object) -> Settings:
 def test_one_node_is_the_default_and_keeps_the_single_node_names() -> None:
     s = settings()
     assert (s.weaviate_nodes, s.replication_factor, s.shards) == (1, 1, 1)
-    assert services_of(s) == ("vectorizer", "weaviate", "api")
+    assert services_of(s) == ("vectorizer", "weaviate", "api", "watcher")
     env = weaviate_env(s, 1, Path("/d"), "key")
     assert env["CLUSTER_HOSTNAME"] == "facesearch" and env["RAFT_BOOTSTRAP_EXPECT"] == "1"
     assert "CLUSTER_JOIN" not in env
@@ -31,7 +31,7 @@ def test_one_node_is_the_default_and_keeps_the_single_node_names() -> None:
 def test_three_nodes_get_their_own_ports_names_and_one_raft_membership() -> None:
     s = settings(weaviate_nodes=3, weaviate_port=8080, weaviate_grpc_port=50051, weaviate_cluster_port=7946)
     assert s.replication_factor == 3
-    assert services_of(s) == ("vectorizer", "weaviate", "weaviate2", "weaviate3", "api")
+    assert services_of(s) == ("vectorizer", "weaviate", "weaviate2", "weaviate3", "api", "watcher")
     envs = [weaviate_env(s, k, Path(f"/d{k}"), "key") for k in (1, 2, 3)]
     assert [e["CLUSTER_HOSTNAME"] for e in envs] == ["facesearch", "facesearch2", "facesearch3"]
     assert [e["GRPC_PORT"] for e in envs] == ["50051", "50052", "50053"]
@@ -54,7 +54,9 @@ def test_every_node_and_its_ports_are_printed() -> None:
 def test_the_nodes_start_together_between_the_vectorizer_and_the_api() -> None:
     names = services_of(settings(weaviate_nodes=3))
     grouped = stages([Service(n, [], {}, "") for n in names])
-    assert [[s.name for s in stage] for stage in grouped] == [["vectorizer"], ["weaviate", "weaviate2", "weaviate3"], ["api"]]
+    assert [[s.name for s in stage] for stage in grouped] == [
+        ["vectorizer"], ["weaviate", "weaviate2", "weaviate3"], ["api"], ["watcher"]
+    ]
 
 
 def test_a_replication_factor_above_the_node_count_is_refused_with_a_sentence() -> None:

@@ -4,14 +4,20 @@ import io
 import struct
 import zlib
 
+from pathlib import Path
+
 import numpy as np
+import pillow_heif
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face import Box, crop_face, load_image
-from facesearch.face.image import UNREADABLE, pixel_count
+from facesearch.face.detect import YuNet
+from facesearch.face.image import EXTENSIONS, FORMATS, UNREADABLE, pixel_count
 from facesearch.people.prepare import pick_face
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def encoded(fmt: str, size: tuple[int, int] = (40, 20), **kw: object) -> bytes:
@@ -20,21 +26,28 @@ def encoded(fmt: str, size: tuple[int, int] = (40, 20), **kw: object) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF", "AVIF"])
 def test_accepted_formats_decode_to_rgb(fmt: str) -> None:
+    """HEIF is written by pillow-heif's plugin (facesearch.face.image registers it), AVIF by Pillow's own."""
     image = load_image(encoded(fmt))
     assert image.shape == (20, 40, 3) and image.dtype == np.uint8
 
 
-def test_exif_orientation_turns_the_image_upright() -> None:
+def test_every_accepted_format_has_a_file_name_ending() -> None:
+    assert set(FORMATS) == {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF"}  # MPO: a JPEG with a preview after it
+    assert {".heic", ".heif", ".avif"} <= set(EXTENSIONS) and features.check("avif")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF", "AVIF"])
+def test_exif_orientation_turns_the_image_upright(fmt: str) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise to view
-    assert load_image(encoded("JPEG", exif=exif)).shape == (40, 20, 3)
+    assert load_image(encoded(fmt, exif=exif.tobytes())).shape == (40, 20, 3)
 
 
 @pytest.mark.parametrize("data", [encoded("GIF"), encoded("BMP"), b"hello", b""])
 def test_other_files_are_unsupported(data: bytes) -> None:
-    with pytest.raises(UnsupportedImage, match="JPEG, PNG or WebP"):
+    with pytest.raises(UnsupportedImage, match="JPEG, PNG, WebP, HEIC or AVIF"):
         load_image(data)
 
 
@@ -145,7 +158,29 @@ def header_only_webp(width: int, height: int) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
-HEADER_ONLY = {"JPEG": header_only_jpeg, "PNG": header_only_png, "WEBP": header_only_webp}
+def claiming(fmt: str, width: int, height: int, side: int = 64) -> bytes:
+    """A side x side HEIF or AVIF (a gradient) whose container says width x height: its `ispe` box, the image size
+    HEIF and AVIF readers report before decoding."""
+    data = bytearray(encoded(fmt, (side, side)))
+    at = data.index(b"ispe")  # the box's type; its version and flags, then width and height, follow
+    data[at + 8 : at + 16] = struct.pack(">II", width, height)
+    return bytes(data)
+
+
+def header_only_heif(width: int, height: int) -> bytes:
+    """A HEIC (HEVC in HEIF) saying width x height, cut after its `mdat` box's header: no coded image at all."""
+    data = claiming("HEIF", width, height)
+    return data[: data.index(b"mdat") + 4]
+
+
+def header_only_avif(width: int, height: int) -> bytes:
+    """An AVIF saying width x height, cut after its `mdat` box's header."""
+    data = claiming("AVIF", width, height)
+    return data[: data.index(b"mdat") + 4]
+
+
+HEADER_ONLY = {"JPEG": header_only_jpeg, "PNG": header_only_png, "WEBP": header_only_webp, "HEIF": header_only_heif,
+               "AVIF": header_only_avif}
 
 
 @pytest.mark.parametrize("fmt", HEADER_ONLY)
@@ -172,7 +207,96 @@ def test_pixel_count_reads_the_header_only(fmt: str) -> None:
 
 
 def test_pixel_count_refuses_what_load_image_refuses() -> None:
-    with pytest.raises(UnsupportedImage, match="JPEG, PNG or WebP"):
+    with pytest.raises(UnsupportedImage, match="JPEG, PNG, WebP, HEIC or AVIF"):
         pixel_count(encoded("GIF"))
     with pytest.raises(UnsupportedImage, match="not an image"):
         pixel_count(b"hello")
+
+
+# HEIC and AVIF: written here with pillow-heif and Pillow from the sample photos.
+
+def sideways(name: str) -> Image.Image:
+    """A sample portrait stored as a phone stores it when held upright: turned 90 degrees anticlockwise, to be turned
+    back clockwise (EXIF orientation 6) for viewing."""
+    return Image.open(ROOT / "images" / name / "1.jpg").convert("RGB").transpose(Image.Transpose.ROTATE_90)
+
+
+def oriented(fmt: str, im: Image.Image, orientation: int, **params: object) -> bytes:
+    """`im` as `fmt` with that EXIF orientation: pillow-heif writes it as an `irot` box and keeps it in the EXIF as
+    well, as iPhones do; Pillow's AVIF writer moves it into `irot` too."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    im.save(out, fmt, exif=exif.tobytes(), quality=90, **params)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "tiles"), [("HEIF", 0), ("HEIF", 64), ("AVIF", 0)])
+def test_a_phone_photo_is_turned_upright_once(fmt: str, tiles: int) -> None:
+    """Orientation 6 turned once gives the upright portrait back (within the codec's loss); turned twice (the `irot`
+    box and the EXIF tag both applied) it would be upside down and as wide as it is tall. With `tiles`, the HEIC is
+    a grid of tiles that size, as iPhones write them (of 512 px)."""
+    upright = np.asarray(Image.open(ROOT / "images/Ted_Lieu/1.jpg").convert("RGB"), dtype=np.int16)
+    data = oriented(fmt, sideways("Ted_Lieu"), 6, **({"tile_size": tiles} if tiles else {}))
+    assert (data.find(b"grid") > 0) == bool(tiles)
+    assert (data.find(b"irot") > 0, pixel_count(data)) == (True, 225 * 275)
+    image = load_image(data)
+    assert image.shape == upright.shape == (275, 225, 3)
+    assert np.abs(image - upright).mean() < 3 < np.abs(image[::-1, ::-1] - upright).mean()
+
+
+def test_a_heic_keeps_its_exif_orientation_yet_is_turned_by_its_irot_box_alone() -> None:
+    """The file holds orientation 6 twice (irot and EXIF), as an iPhone's does; libheif applies irot, and
+    pillow-heif sets the EXIF tag it hands Pillow to 1 so that nothing turns the photo again."""
+    data = oriented("HEIF", sideways("Ted_Lieu"), 6)
+    in_file = Image.Exif()
+    in_file.load(pillow_heif.open_heif(data).info["exif"])  # the library itself, not through Pillow: as written
+    assert (in_file.get(0x0112), data.find(b"irot") > 0) == (6, True)
+    with Image.open(io.BytesIO(data)) as im:
+        assert (im.format, im.size, im.getexif().get(0x0112)) == ("HEIF", (225, 275), 1)
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_the_face_in_a_turned_phone_photo_is_found_upright(fmt: str) -> None:
+    """YuNet finds the face of the decoded photo with its eyes above its nose above its mouth, where it finds it in
+    the upright JPEG."""
+    [want] = YuNet().detect_at(load_image((ROOT / "images/Seth_Moulton/1.jpg").read_bytes()), 640)
+    [face] = YuNet().detect_at(load_image(oriented(fmt, sideways("Seth_Moulton"), 6)), 640)
+    right_eye, left_eye, nose, right_mouth, left_mouth = face.landmarks
+    assert max(right_eye[1], left_eye[1]) < nose[1] < min(right_mouth[1], left_mouth[1])
+    assert abs(face.box.left - want.box.left) < 0.05 * want.box.width
+    assert abs(face.box.top - want.box.top) < 0.05 * want.box.height
+
+
+@pytest.mark.parametrize(("fmt", "width", "height"), [("HEIF", 20_000, 20_000), ("HEIF", 9_500, 9_500),
+                                                      ("AVIF", 16_384, 16_384), ("AVIF", 9_500, 9_500)])
+def test_a_heic_or_avif_claiming_too_many_pixels_is_refused_before_decoding(fmt: str, width: int, height: int) -> None:
+    """Whole files (a 64 x 64 image under a header that says more): above twice the limit Pillow refuses them, up to
+    it facesearch does, both before any decoding, and both in the size sentence."""
+    with pytest.raises(BadImage, match=r"^This photo is too large to read: .* up to 89 million pixels"):
+        load_image(claiming(fmt, width, height))
+
+
+def test_a_heic_whose_coded_image_is_larger_than_its_header_says_is_refused() -> None:
+    """128 x 128 and 512 x 512 coded under a header saying 64 x 64: libheif refuses the first once decoded (its size
+    check) and the second before decoding (its security limit, a RuntimeError from pillow-heif); both in the
+    damaged-file sentence."""
+    for side in (128, 512):
+        with pytest.raises(BadImage) as refused:
+            load_image(claiming("HEIF", 64, 64, side))
+        assert refused.value.message == UNREADABLE
+
+
+def test_an_avif_whose_coded_image_is_larger_than_its_header_says_is_scaled_to_the_header() -> None:
+    """libavif scales the coded image to the header's size, so the size checked before decoding is the size read."""
+    assert load_image(claiming("AVIF", 64, 64, 512)).shape == (64, 64, 3)
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_a_damaged_heic_or_avif_is_refused_in_one_sentence(fmt: str) -> None:
+    """Cut short: libavif does not even identify a half AVIF; its container says what it was."""
+    data = oriented(fmt, sideways("Ted_Lieu"), 1)
+    for cut in (400, len(data) // 2, len(data) - 100):
+        with pytest.raises(BadImage) as refused:
+            load_image(data[:cut])
+        assert refused.value.message == UNREADABLE

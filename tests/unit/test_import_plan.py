@@ -40,11 +40,14 @@ def test_scan_reads_names_and_photo_types(tmp_path: Path) -> None:
     (tmp_path / "grace").mkdir()
     (tmp_path / "grace" / "name.txt").write_text("Grace Hopper\n")
     (tmp_path / "grace" / "a.webp").write_bytes(b"y")
+    (tmp_path / "grace" / "IMG_2.HEIC").write_bytes(b"z")
+    (tmp_path / "grace" / "b.avif").write_bytes(b"w")
     (tmp_path / ".hidden").mkdir()
     people = scan_images(tmp_path)
     assert [(p.id, p.name, p.named_by_file) for p in people] == [
         ("Ada_Lovelace", "Ada Lovelace", False), ("grace", "Grace Hopper", True)]
     assert [ph.filename for ph in people[0].photos] == ["1.JPG"]
+    assert [ph.filename for ph in people[1].photos] == ["IMG_2.HEIC", "a.webp", "b.avif"]
     assert read_name(tmp_path / "grace") == ("Grace Hopper", True)
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import stat
 from pathlib import Path
+from threading import Barrier
 
 import pytest
 
@@ -71,6 +74,36 @@ def test_no_file_is_no_keys_and_a_broken_file_is_a_sentence(settings: Settings) 
         settings.api_keys_file.write_text(broken)
         with pytest.raises(ConfigError, match="cannot be read"):
             keys.load(settings.api_keys_file)
+
+
+PROCESSES, PER_PROCESS = 6, 15
+
+
+def make_keys(settings: Settings, start: Barrier, count: int) -> None:
+    """One program starting: keys of its own, and the watcher's kept key."""
+    start.wait(30)
+    for n in range(count):
+        keys.create(settings, f"p{os.getpid()}-{n}")
+    keys.kept_key(settings, settings.state_dir / "watcher.key", "folder watcher")
+
+
+def test_processes_making_keys_at_once_keep_every_key_and_one_kept_key(settings: Settings) -> None:
+    """The folder watcher and the command line make their keys as they start, maybe at the same moment: no key is
+    lost, the file stays whole, a program's kept key is made once, and no temporary file is left."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(PROCESSES)
+    workers = [context.Process(target=make_keys, args=(settings, start, PER_PROCESS)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0] * PROCESSES
+    stored = keys.load(settings.api_keys_file)
+    assert len({k.id for k in stored if k.name != "folder watcher"}) == PROCESSES * PER_PROCESS
+    assert [k.name for k in stored].count("folder watcher") == 1
+    kept = (settings.state_dir / "watcher.key").read_text().strip()
+    assert keys.verify(stored, kept) is not None
+    assert not [p.name for p in settings.state_dir.iterdir() if p.name.endswith(".tmp")]
 
 
 def run(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str

@@ -50,10 +50,12 @@ def test_two_copies_of_a_removed_photo_move_one_and_add_the_other() -> None:
 
 
 def test_scan_is_recursive_and_skips_hidden_and_other_files(tmp_path: Path) -> None:
-    for name in ["a.jpg", "sub/b.PNG", "sub/deeper/c.webp", ".hidden.jpg", ".cache/d.jpg", "notes.txt", "e.gif"]:
+    for name in ["a.jpg", "sub/b.PNG", "sub/deeper/c.webp", "sub/IMG_1.HEIC", "f.heif", "g.avif", ".hidden.jpg",
+                 ".cache/d.jpg", "notes.txt", "e.gif"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    assert [p.path for p in scan_folder(tmp_path)] == ["a.jpg", "sub/b.PNG", "sub/deeper/c.webp"]
+    assert [p.path for p in scan_folder(tmp_path)] == ["a.jpg", "f.heif", "g.avif", "sub/IMG_1.HEIC", "sub/b.PNG",
+                                                      "sub/deeper/c.webp"]
 
 
 def face(photo: str, left: int = 0) -> LibraryFace:

@@ -9,13 +9,14 @@ import pytest
 
 from facesearch.people.enroll import free_filename, write_new
 
-SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,109}\.(jpg|jpeg|png|webp)$")
+SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,109}\.(jpg|jpeg|png|webp|heic|heif|avif)$")
 
 
 @pytest.mark.parametrize(
     "sent",
     [None, "", ".", "..", "../x.jpg", "/etc/passwd", "a/../../b.jpg", "x\0.jpg", "a" * 5000, "\udcff\udcfe.jpg",
-     "ÿþÃ(.jpg", "..\\x.jpg", "C:\\x.png", "-rf.jpg", ".hidden.jpg", "x.jpg\r\nX: y", "~", "photo.JPEG"],
+     "ÿþÃ(.jpg", "..\\x.jpg", "C:\\x.png", "-rf.jpg", ".hidden.jpg", "x.jpg\r\nX: y", "~", "photo.JPEG", "IMG_0001.HEIC",
+     "x.avif"],
 )
 def test_any_name_becomes_a_safe_name_in_the_folder(tmp_path: Path, sent: str | None) -> None:
     path = free_filename(tmp_path, sent)

@@ -21,7 +21,7 @@ export function DropZone({ onFile, dragging, compact }: Props) {
           <strong>{compact ? 'Choose another photo' : 'Choose a photo'}</strong>, drop it here or paste it
         </span>
       </label>
-      <p className="dropzone__hint">JPEG, PNG or WebP</p>
+      <p className="dropzone__hint">JPEG, PNG, WebP, HEIC or AVIF</p>
     </div>
   );
 }

@@ -38,7 +38,7 @@ const STATUS_MESSAGES: Record<number, [string, ApiErrorCode]> = {
   404: ['That person or photo no longer exists.', 'not_found'],
   409: ['A person with that name already exists.', 'conflict'],
   413: ['The file is too large to upload.', 'too_large'],
-  415: ['Only JPEG, PNG and WebP images can be used.', 'unsupported_type'],
+  415: ['Only JPEG, PNG, WebP, HEIC and AVIF images can be used.', 'unsupported_type'],
   503: ['The search service is not ready yet. Try again in a moment.', 'not_ready'],
 };
 

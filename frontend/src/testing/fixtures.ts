@@ -83,7 +83,8 @@ export const config: LibraryConfig & Record<string, number> = {
   library_threshold_min: 0.94,
 };
 
-/** Three library photos, best first: two above the default threshold (0.97), one between it and the floor. */
+/** Three library photos, best first: two above the default threshold (0.97), one between it and the floor; dated by
+ * the camera, by the file, and not at all (indexed before dates were kept). */
 export const libraryMatches: LibraryMatch[] = [
   {
     photo_id: 'lp1',
@@ -96,6 +97,8 @@ export const libraryMatches: LibraryMatch[] = [
     width: 1200,
     height: 800,
     image_url: '/api/library/photos/lp1/image',
+    taken_at: '2024-03-12T14:30:00',
+    taken_from: 'camera',
   },
   {
     photo_id: 'lp2',
@@ -108,6 +111,8 @@ export const libraryMatches: LibraryMatch[] = [
     width: 800,
     height: 600,
     image_url: '/api/library/photos/lp2/image',
+    taken_at: '2023-08-05T23:59:00',
+    taken_from: 'file',
   },
   {
     photo_id: 'lp3',
@@ -120,6 +125,8 @@ export const libraryMatches: LibraryMatch[] = [
     width: 640,
     height: 480,
     image_url: '/api/library/photos/lp3/image',
+    taken_at: null,
+    taken_from: null,
   },
 ];
 

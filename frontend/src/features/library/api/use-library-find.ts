@@ -3,9 +3,11 @@ import { errorMessage } from '@/lib/api';
 import { isAcceptedImage, refusalMessage } from '@/lib/images';
 import { useLatestRequest } from '@/lib/use-latest-request';
 import {
+  ANY_TIME,
   findByPerson,
   findByPhoto,
   getLibraryConfig,
+  type FindFilters,
   type LibraryConfig,
   type LibraryMatch,
   type PersonRef,
@@ -59,23 +61,40 @@ function useLibraryConfig() {
   return { config, configError, loadConfig };
 }
 
-async function find(query: FindQuery, floor: number, signal: AbortSignal): Promise<Found> {
+/** The sentence for days that no photo can be taken in, or null when they are fine. */
+export function daysProblem({ since, until }: FindFilters): string | null {
+  return since && until && since > until ? 'The “From” day is after the “To” day: no photo can be taken between them.' : null;
+}
+
+async function find(query: FindQuery, floor: number, filters: FindFilters, signal: AbortSignal): Promise<Found> {
   if (query.kind === 'person') {
-    const { person, matches } = await findByPerson(query.person.id, floor, signal);
+    const { person, matches } = await findByPerson(query.person.id, floor, filters, signal);
     return { matches, person };
   }
-  const { matches, ...photo } = await findByPhoto(query.photo.file, floor, query.face, signal);
+  const { matches, ...photo } = await findByPhoto(query.photo.file, floor, query.face, filters, signal);
   return { matches, photo };
+}
+
+/** The query of a search under way or done, and the answer to show meanwhile. */
+function current(state: FindState): { query: FindQuery; previous?: Found } | null {
+  if (state.status === 'done') return { query: state.query, previous: state.found };
+  if (state.status === 'loading' || state.status === 'error') {
+    return state.previous ? { query: state.query, previous: state.previous } : { query: state.query };
+  }
+  return null;
 }
 
 /**
  * Finds a face (or an enrolled person) in the library, one search at a time: a newer search cancels
  * the one before it. Searches ask for everything above the slider's floor, so the slider filters
- * without asking again.
+ * without asking again; the days and the order (`filters`) are the API's to apply, so changing them
+ * searches again.
  */
 export function useLibraryFind() {
   const { config, configError, loadConfig } = useLibraryConfig();
   const [state, setState] = useState<FindState>({ status: 'idle' });
+  const [filters, setFilters] = useState<FindFilters>(ANY_TIME);
+  const filtersNow = useRef(filters);
   const { start, isCurrent, keepPhotoUrl, forget } = useLatestRequest();
 
   const run = useCallback(
@@ -84,7 +103,7 @@ export function useLibraryFind() {
       setState(previous ? { status: 'loading', query, previous } : { status: 'loading', query });
       try {
         const { library_threshold_min } = await loadConfig();
-        const found = await find(query, library_threshold_min, signal);
+        const found = await find(query, library_threshold_min, filtersNow.current, signal);
         if (isCurrent(signal)) setState({ status: 'done', query, found });
       } catch (error) {
         const message = errorMessage(error);
@@ -124,5 +143,16 @@ export function useLibraryFind() {
     [forget, run],
   );
 
-  return { config, configError, state, choose, chooseFace, findPerson };
+  /** New days or order: searches again with them, unless no photo can be taken in those days. */
+  const changeFilters = useCallback(
+    (next: FindFilters) => {
+      filtersNow.current = next;
+      setFilters(next);
+      const now = current(state);
+      if (now && !daysProblem(next)) void run(now.query, now.previous);
+    },
+    [run, state],
+  );
+
+  return { config, configError, state, filters, choose, chooseFace, findPerson, changeFilters };
 }

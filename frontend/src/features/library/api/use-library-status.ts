@@ -1,13 +1,23 @@
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '@/lib/api';
 import { useLoaded } from '@/lib/use-loaded';
-import { forgetFolder, getLibrary, startIndexing } from './library';
+import { forgetFolder, getLibrary, startIndexing, type LibraryStatus } from './library';
 
 /** How often the library is asked for progress while a folder is being indexed. */
 export const POLL_MS = 1000;
+/** How often it is asked, while the folder watcher is on and nothing is under way, whether something changed. */
+export const WATCH_POLL_MS = 5000;
 
-/** The library's folders and indexing job; polls while a job runs. */
-export function useLibraryStatus(pollMs = POLL_MS) {
+/** Whether the folder watcher has work under way or waiting. */
+function watcherBusy(status: LibraryStatus | null | undefined): boolean {
+  if (!status) return false;
+  const waiting = status.folders.some((f) => (f.pending ?? 0) > 0 || f.pending_whole);
+  return waiting || status.changes_job?.state === 'running';
+}
+
+/** The library's folders, indexing job and watched folders; polls while a job runs or waits, and, more slowly,
+ * while the folder watcher is on (a folder may change at any time). */
+export function useLibraryStatus(pollMs = POLL_MS, watchPollMs = WATCH_POLL_MS) {
   const { data: status, loadError, reload: load } = useLoaded(getLibrary);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,11 +30,13 @@ export function useLibraryStatus(pollMs = POLL_MS) {
   }, [load]);
 
   const running = status?.job?.state === 'running';
+  const busyWatching = watcherBusy(status);
+  const watching = status?.watcher?.enabled === true; // polled while it is not running too: it may come back
   useEffect(() => {
-    if (!running) return;
-    const timer = setTimeout(() => void reload(), pollMs);
+    if (!running && !busyWatching && !watching) return;
+    const timer = setTimeout(() => void reload(), running || busyWatching ? pollMs : watchPollMs);
     return () => clearTimeout(timer);
-  }, [running, polls, reload, pollMs]);
+  }, [running, busyWatching, watching, polls, reload, pollMs, watchPollMs]);
 
   /** Runs a change of the library, then shows the library as it is after it. */
   const change = useCallback(

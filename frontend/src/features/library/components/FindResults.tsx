@@ -11,15 +11,18 @@ type Props = {
   config: LibraryConfig;
   threshold: number;
   onThreshold: (value: number) => void;
+  /** Whether the find was limited to days (the answer says so when nothing is found). */
+  dated?: boolean;
 };
 
 type Opened = { match: LibraryMatch; opener: HTMLElement };
 
-/** The photos found above the slider's threshold, best first; each opens the whole photo. */
-export function FindResults({ found, config, threshold, onThreshold }: Props) {
+/** The photos found above the slider's threshold, in the API's order (best first, or by date); each opens the whole
+ * photo. */
+export function FindResults({ found, config, threshold, onThreshold, dated = false }: Props) {
   const [opened, setOpened] = useState<Opened | null>(null);
-  const shown = found.matches.filter((m) => m.similarity >= threshold).sort((a, b) => b.similarity - a.similarity);
-  const count = photosFound(shown.length);
+  const shown = found.matches.filter((m) => m.similarity >= threshold);
+  const count = photosFound(shown.length, dated);
 
   const close = () => {
     opened?.opener.focus();

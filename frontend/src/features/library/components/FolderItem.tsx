@@ -1,13 +1,45 @@
 import { useState } from 'react';
-import type { LibraryFolder } from '../api/library';
+import type { LibraryFolder, LibraryJob } from '../api/library';
 import { formatTime } from './format';
 
-type Props = { folder: LibraryFolder; disabled: boolean; onIndex: () => void; onForget: () => void };
+type Props = {
+  folder: LibraryFolder;
+  /** The folder watcher's job under way or last, when it is this folder's. */
+  changes?: LibraryJob | null;
+  disabled: boolean;
+  onIndex: () => void;
+  onForget: () => void;
+};
 
 const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** One folder of the library: what is indexed, what was skipped, and the buttons to (re-)index or forget it. */
-export function FolderItem({ folder, disabled, onIndex, onForget }: Props) {
+/** What the folder watcher does with a watched folder: its job under way, what waits, or how its last job failed. */
+function Watching({ folder, changes }: { folder: LibraryFolder; changes: LibraryJob | null | undefined }) {
+  const { pending = 0, pending_whole = false } = folder;
+  let doing = '';
+  if (changes?.state === 'running') {
+    doing = changes.total > 0 ? `indexing changes, ${changes.done} of ${changes.total} photos` : 'indexing changes';
+  } else if (pending_whole) {
+    doing = 'looking the whole folder over soon';
+  }
+  const waiting = pending > 0 ? `${count(pending, 'change', 'changes')} waiting` : '';
+  const said = [doing, waiting].filter(Boolean).join(' · ');
+  return (
+    <>
+      <p className="folder__watch">
+        <span className="badge">Watched</span>
+        {said && <span className="muted">{said}…</span>}
+      </p>
+      {changes?.state === 'failed' && (
+        <p className="notice is-error">Indexing the changes failed: {changes.error ?? 'the reason is unknown.'}</p>
+      )}
+    </>
+  );
+}
+
+/** One folder of the library: what is indexed, what was skipped, whether it is watched and what waits, and the
+ * buttons to (re-)index or forget it. */
+export function FolderItem({ folder, changes, disabled, onIndex, onForget }: Props) {
   const [confirming, setConfirming] = useState(false);
   const { indexed, photos, faces, last_indexed, skipped } = folder;
   const name = folder.folder === '.' ? 'The library folder itself' : folder.folder;
@@ -31,6 +63,7 @@ export function FolderItem({ folder, disabled, onIndex, onForget }: Props) {
             'Not indexed yet'
           )}
         </p>
+        {folder.watched && <Watching folder={folder} changes={changes} />}
         {skipped.length > 0 && (
           <details className="folder__skipped">
             <summary>{count(skipped.length, 'photo', 'photos')} skipped</summary>

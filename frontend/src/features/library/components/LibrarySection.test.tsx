@@ -183,7 +183,7 @@ describe('LibrarySection', () => {
   it('refuses a text file before uploading it', async () => {
     const queries = answerFind(findResult);
     await choose(textFile('notes.txt'));
-    expect(within(section()).getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG or WebP image.');
+    expect(within(section()).getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG, WebP, HEIC or AVIF image.');
     expect(queries).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { DropZone } from '@/components/DropZone';
 import { useFileDrop } from '@/lib/use-file-drop';
 import type { PersonRef } from '../api/library';
 import { useLibraryFind } from '../api/use-library-find';
+import { DateRange } from './DateRange';
 import { FindResults } from './FindResults';
 import { LibraryStatusPanel } from './LibraryStatusPanel';
 import { QueryFaces } from './QueryFaces';
@@ -18,7 +19,7 @@ type Props = {
 
 /** "Find in photos": every library photo with a face from a photo, or with an enrolled person. */
 export function LibrarySection({ personSearch = null, pollMs }: Props) {
-  const { config, configError, state, choose, chooseFace, findPerson } = useLibraryFind();
+  const { config, configError, state, filters, choose, chooseFace, findPerson, changeFilters } = useLibraryFind();
   const { dragging, handlers } = useFileDrop(choose, { pasteAnywhere: false });
   const [threshold, setThreshold] = useState<number | null>(null);
   const section = handlers.ref;
@@ -44,6 +45,7 @@ export function LibrarySection({ personSearch = null, pollMs }: Props) {
       <h2 id="library-title">Find in photos</h2>
       <p className="muted">Drop a photo of someone to see every photo of the library they are in.</p>
       <DropZone onFile={choose} dragging={dragging} compact={query !== null} />
+      <DateRange filters={filters} onChange={changeFilters} />
       {configError && !query && (
         <p className="notice is-error" role="alert">
           {configError}
@@ -77,6 +79,7 @@ export function LibrarySection({ personSearch = null, pollMs }: Props) {
                 config={config}
                 threshold={threshold ?? config.library_threshold}
                 onThreshold={setThreshold}
+                dated={Boolean(filters.since || filters.until)}
               />
             )}
           </div>

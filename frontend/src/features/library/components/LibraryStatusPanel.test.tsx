@@ -1,7 +1,7 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import type { LibraryJob, LibraryStatus } from '@/features/library/api/library';
+import type { LibraryFolder, LibraryJob, LibraryStatus } from '@/features/library/api/library';
 import { libraryStatus } from '@/testing/fixtures';
 import { recordRequests, server } from '@/testing/server';
 import { LibraryStatusPanel } from './LibraryStatusPanel';
@@ -33,6 +33,9 @@ function libraryStore(ending: Pick<LibraryJob, 'state' | 'summary' | 'error'>) {
   };
   return { requests, finish };
 }
+
+/** The fixture's two folders: samples (indexed) and holiday (not). */
+const [samplesFolder, holidayFolder] = libraryStatus.folders as [LibraryFolder, LibraryFolder];
 
 const folderItem = (name: string) => {
   const item = within(screen.getByRole('list', { name: 'Library folders' }))
@@ -130,6 +133,88 @@ describe('LibraryStatusPanel', () => {
     await user.click(screen.getByRole('button', { name: 'Forget samples' }));
     await user.click(screen.getByRole('button', { name: 'Yes, forget' }));
     await vi.waitFor(() => expect(deleted.map((url) => url.pathname)).toEqual(['/api/library/folders/samples']));
+  });
+
+  it('shows which folders are watched and what waits, and polls until the changes are indexed', async () => {
+    const samples = { ...samplesFolder, watched: true };
+    const watcher = { enabled: true, running: true, last_seen: '2026-11-25T17:00:00Z' };
+    const changing: LibraryJob = {
+      folder: 'samples', state: 'running', done: 1, total: 3, summary: null, error: null, kind: 'changes',
+    };
+    const steps: LibraryStatus[] = [
+      { ...libraryStatus, watcher, folders: [{ ...samples, pending: 3 }, holidayFolder] },
+      { ...libraryStatus, watcher, folders: [samples, holidayFolder], changes_job: changing },
+      {
+        ...libraryStatus,
+        watcher,
+        folders: [{ ...samples, photos: 15, faces: 34 }, holidayFolder],
+        changes_job: {
+          ...changing, state: 'done', done: 3,
+          summary: 'new 3, changed 0, moved 0, removed 0, unchanged 0, skipped 0; 3 faces added',
+        },
+      },
+    ];
+    let step = 0;
+    server.use(http.get('*/api/library', () => HttpResponse.json(steps[Math.min(step++, steps.length - 1)])));
+    render(<LibraryStatusPanel pollMs={POLL_MS} watchPollMs={POLL_MS} />);
+
+    expect(await screen.findByText('3 changes waiting…')).toBeInTheDocument();
+    expect(within(folderItem('samples')).getByText('Watched')).toBeInTheDocument();
+    expect(within(folderItem('holiday')).queryByText('Watched')).not.toBeInTheDocument();
+    expect(screen.getByText(/Indexed folders are watched/)).toBeInTheDocument();
+    expect(await screen.findByText('indexing changes, 1 of 3 photos…')).toBeInTheDocument();
+    await waitFor(() => expect(folderItem('samples')).toHaveTextContent('15 photos · 34 faces'));
+    expect(within(folderItem('samples')).queryByText(/waiting|indexing/)).not.toBeInTheDocument();
+  });
+
+  it('says when the folder watcher is not running, and why the changes of a folder could not be indexed', async () => {
+    const failed: LibraryJob = {
+      folder: 'samples', state: 'failed', done: 0, total: 0, summary: null, kind: 'changes',
+      error: "The folder 'samples' is gone; forget it to take its photos out of the library.",
+    };
+    server.use(
+      http.get('*/api/library', () =>
+        HttpResponse.json({
+          ...libraryStatus,
+          folders: [{ ...samplesFolder, watched: true }, holidayFolder],
+          changes_job: failed,
+          watcher: { enabled: true, running: false, last_seen: null },
+        } satisfies LibraryStatus),
+      ),
+    );
+    render(<LibraryStatusPanel />);
+    expect(await screen.findByText(/The folder watcher is not running/)).toHaveTextContent(
+      'The folder watcher is not running: changes on disk are indexed when a folder is re-indexed.',
+    );
+    expect(folderItem('samples')).toHaveTextContent(
+      "Indexing the changes failed: The folder 'samples' is gone; forget it to take its photos out of the library.",
+    );
+    expect(screen.queryByText(/Indexed folders are watched/)).not.toBeInTheDocument();
+  });
+
+  it('says what the folder watcher waits for, and why it stopped', async () => {
+    const waiting = {
+      enabled: true, running: true, last_seen: '2026-11-25T17:00:00Z', state: 'waiting' as const, watching: false,
+      note: 'waiting for the library folder /photos, which does not exist',
+    };
+    const failed = {
+      ...waiting, running: false, state: 'failed' as const,
+      note: 'The library folder /photos cannot be watched (no more inotify watches).',
+    };
+    const steps: LibraryStatus[] = [
+      { ...libraryStatus, folders: [{ ...samplesFolder, watched: false }], watcher: waiting },
+      { ...libraryStatus, folders: [{ ...samplesFolder, watched: false }], watcher: failed },
+    ];
+    let step = 0;
+    server.use(http.get('*/api/library', () => HttpResponse.json(steps[Math.min(step++, steps.length - 1)])));
+    render(<LibraryStatusPanel pollMs={POLL_MS} watchPollMs={POLL_MS} />);
+    expect(await screen.findByText(/not watching yet/)).toHaveTextContent(
+      'The folder watcher is not watching yet: waiting for the library folder /photos, which does not exist.',
+    );
+    expect(screen.queryByText(/Indexed folders are watched/)).not.toBeInTheDocument();
+    expect(await screen.findByText(/The folder watcher is not running/)).toHaveTextContent(
+      'Its last word: The library folder /photos cannot be watched (no more inotify watches).',
+    );
   });
 
   it('says when the library cannot be loaded', async () => {

@@ -1,12 +1,13 @@
 import { ApiImage } from '@/components/ApiImage';
 import { imageSrc, THUMB_SIZE, type LibraryMatch } from '../api/library';
-import { boxStyle, formatSimilarity } from './format';
+import { boxStyle, formatSimilarity, formatTaken } from './format';
 
 type Props = { match: LibraryMatch; onOpen: (match: LibraryMatch, opener: HTMLElement) => void };
 
-/** One photo found: a thumbnail with the face boxed, its similarity and its path; opens the photo. */
+/** One photo found: a thumbnail with the face boxed, its similarity, its path and when it was taken; opens the photo. */
 export function MatchCard({ match, onOpen }: Props) {
   const { path, folder, similarity, box, width, height, name } = match;
+  const taken = formatTaken(match.taken_at, match.taken_from);
   return (
     <li>
       <button
@@ -28,6 +29,7 @@ export function MatchCard({ match, onOpen }: Props) {
             {folder === '.' ? 'Library folder' : folder}
             {name && ` · ${name}`}
           </span>
+          {taken && <span className="match__date">{taken}</span>}
         </span>
       </button>
     </li>

@@ -1,3 +1,4 @@
+import { PhotoImage } from '@/components/PhotoImage';
 import type { QueryPhoto } from '../api/use-library-find';
 import { boxStyle } from './format';
 
@@ -18,7 +19,15 @@ export function QueryFaces({ url, photo, chosen, busy, onChooseFace }: Props) {
     <div className="query">
       <figure className="query__photo">
         <div className="photo__frame">
-          <img className="query__image" src={url} alt="The photo you are searching with" />
+          <PhotoImage
+            className="query__image"
+            url={url}
+            alt="The photo you are searching with"
+            width={photo?.width ?? 1}
+            height={photo?.height ?? 1}
+            maxWidth="min(20rem, 85vw)"
+            maxHeight="220px"
+          />
           {photo &&
             faces.map(({ index, box }) => (
               <div

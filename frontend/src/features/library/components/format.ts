@@ -6,9 +6,9 @@ export function formatSimilarity(similarity: number): string {
   return similarity.toFixed(3);
 }
 
-/** "5 photos", "1 photo", or the sentence for none. */
-export function photosFound(count: number): string {
-  if (count === 0) return 'No photos above this threshold';
+/** "5 photos", "1 photo", or the sentence for none (`dated`: the find was limited to days). */
+export function photosFound(count: number, dated = false): string {
+  if (count === 0) return dated ? 'No photos above this threshold taken in these days' : 'No photos above this threshold';
   return count === 1 ? '1 photo' : `${count} photos`;
 }
 
@@ -37,4 +37,17 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export function formatTime(iso: string): string {
   const time = new Date(iso);
   return Number.isNaN(time.getTime()) ? iso : dateFormat.format(time);
+}
+
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/**
+ * When a photo was taken, from the API's wall-clock time ("2024-03-12T14:30:00", no zone): "taken 12 Mar 2024", or
+ * "file date 12 Mar 2024" when the time is its file's; null without one. The day is shown as the clock read it.
+ */
+export function formatTaken(takenAt: string | null | undefined, from: 'camera' | 'file' | null | undefined): string | null {
+  const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(takenAt ?? '');
+  if (!day) return null;
+  const date = new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])));
+  return `${from === 'file' ? 'file date' : 'taken'} ${dayFormat.format(date)}`;
 }

@@ -90,7 +90,7 @@ describe('PeopleSection', () => {
     await u.type(screen.getByLabelText('Name'), 'Ada Lovelace');
     await u.upload(screen.getByLabelText('Photos'), [textFile('notes.txt')]);
     await u.click(screen.getByRole('button', { name: 'Enroll person' }));
-    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG or WebP image.');
+    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG, WebP, HEIC or AVIF image.');
     expect(requests).toEqual([]);
   });
 

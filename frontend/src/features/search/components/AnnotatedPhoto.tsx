@@ -1,3 +1,4 @@
+import { PhotoImage } from '@/components/PhotoImage';
 import type { Face } from '../api/search';
 import { percent } from './format';
 
@@ -16,7 +17,15 @@ export function AnnotatedPhoto({ url, faces, width, height, busy }: Props) {
   return (
     <figure className="photo" aria-busy={busy}>
       <div className="photo__frame">
-        <img className="photo__image" src={url} alt={alt} />
+        <PhotoImage
+          className="photo__image"
+          url={url}
+          alt={alt}
+          width={width}
+          height={height}
+          maxWidth="min(40rem, 85vw)"
+          maxHeight="70vh"
+        />
         {faces.map(({ index, box, match }) => (
           <div
             key={index}

@@ -22,7 +22,7 @@ describe('SearchPanel', () => {
   it('refuses a text file before uploading it', async () => {
     const searches = answerSearch(matchResult);
     await choose(textFile('notes.txt'));
-    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG or WebP image.');
+    expect(screen.getByRole('alert')).toHaveTextContent('“notes.txt” is not a JPEG, PNG, WebP, HEIC or AVIF image.');
     expect(searches).toEqual([]);
     expect(screen.queryByRole('img', { name: /your photo/i })).not.toBeInTheDocument();
   });
@@ -45,6 +45,19 @@ describe('SearchPanel', () => {
     const box = screen.getByTestId('face-box');
     expect(box).toHaveStyle({ left: '15%', top: `${(80 / 600) * 100}%`, width: '17.5%' });
     expect(box).toHaveTextContent('1');
+  });
+
+  it('searches a HEIC photo, and marks its faces on a stand-in when the browser cannot show it', async () => {
+    const searches = answerSearch(matchResult);
+    await choose(imageFile('IMG_0001.HEIC', 'image/heic'));
+    expect(await screen.findByRole('heading', { name: 'Face 1: Paul Rudd' })).toBeInTheDocument();
+    expect(searches).toHaveLength(1);
+    fireEvent.error(screen.getByRole('img', { name: 'Your photo, with 1 face marked' })); // as Chrome does with HEIC
+    const standIn = screen.getByRole('img', { name: 'Your photo, with 1 face marked' });
+    expect(standIn.tagName).toBe('DIV');
+    expect(standIn).toHaveTextContent('This browser cannot show this photo; its faces are marked where they are.');
+    expect(standIn).toHaveStyle({ aspectRatio: '800 / 600' });
+    expect(screen.getByTestId('face-box')).toHaveStyle({ left: '15%', width: '17.5%' });
   });
 
   it('says Unknown person when there is no match', async () => {
