@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     )
     collection: str = "FaceRecognition"
     library_collection: str = Field(default="LibraryFace", description="One object per face of a library photo.")
+    library_group_collection: str = Field(
+        default="LibraryGroup", description="One object per group of library faces (a person in the photos)."
+    )
     library_photo_collection: str = Field(
         default="LibraryPhoto", description="One object per library photo (no vector): what was indexed, and when."
     )
@@ -185,6 +188,15 @@ class Settings(BaseSettings):
         default=None, ge=0, le=10_000,
         description="Pixels: faces narrower are not looked for in large photos nor kept in the library. "
         "Unset: the face layer's default (facesearch.face.models.MIN_FACE_PX, chosen by bench/camera.py).",
+    )
+
+    # People in the library's photos (facesearch.library.grouping); unset: the defaults bench/cluster.py chose.
+    group_distance: float | None = Field(
+        default=None, gt=0.0, le=2.0,
+        description="Cosine distance (0..2) within which two library faces may be one person's when grouping.",
+    )
+    group_min_faces: int | None = Field(
+        default=None, ge=2, le=1000, description="The smallest group of faces the people lists show.",
     )
 
     # Requests and work.

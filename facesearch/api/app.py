@@ -17,7 +17,7 @@ from facesearch.api.backend import Backend
 from facesearch.api.bodies import MAX_FIELDS, BodyGuard, BodyLimits
 from facesearch.api.cors import OneShapeCORS
 from facesearch.api.hosts import AllowedHosts, served_names
-from facesearch.api.routes import health, library, people, search
+from facesearch.api.routes import groups, health, library, people, search
 from facesearch.http import install_error_handlers
 from facesearch.settings import Settings, get_settings
 
@@ -62,7 +62,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyGuard, limits=limits, timeout_s=settings.body_timeout_s)
     guard(app, settings)  # outside it: a request without the key it needs is refused once, before any of it
     app.add_middleware(AllowedHosts, names=served_names(settings))  # outermost: refused before anything runs
-    for router in (health.router, search.router, people.router, people.photos_router, library.router):
+    for router in (health.router, search.router, people.router, people.photos_router, library.router, groups.router):
         app.include_router(router)
     mount_page(app, settings.frontend_dir)
     return app

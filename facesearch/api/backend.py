@@ -14,6 +14,7 @@ from facesearch.errors import NotReady
 from facesearch.face.embed import Decision, decision_for
 from facesearch.face.image import pixel_count
 from facesearch.face.models import FaceModels
+from facesearch.library.grouping import Grouper, rule_of
 from facesearch.library.jobs import LibraryJobs
 from facesearch.library.tag import Tagger
 from facesearch.settings import Settings
@@ -35,6 +36,7 @@ class Backend:
         """The known/unknown rule and thresholds in force (the settings', else the face model card's)."""
         self.models = FaceModels.load(settings, embed=False)
         self.write_lock = threading.Lock()
+        self.grouper = Grouper(rule_of(settings))
         self.jobs = LibraryJobs(settings, self.models)
         self.connection = Connection(settings)
         self.gate = Gate(settings.photo_concurrency or 1, settings.photo_queue or 0,
@@ -62,8 +64,9 @@ class Backend:
         return health(self.connection.client(), self.settings, count=False)
 
     def tagger(self) -> Tagger:
+        """Tags new library faces with enrolled people, and groups the others (`library.grouping`)."""
         d = self.decision
-        return Tagger(self.people(), d.threshold, d.margin, d.rule)
+        return Tagger(self.people(), d.threshold, d.margin, d.rule, self.grouper)
 
     def people_changed(self) -> None:
         """Tag the library again in the background: someone was enrolled, changed or removed."""

@@ -164,7 +164,7 @@ class JobOut(BaseModel):
     skipped: list[SkippedPhotoOut] = []
     moved: list[MovedPhotoOut] = []
     id: int = 0
-    kind: Literal["index", "changes"] = "index"
+    kind: Literal["index", "changes", "regroup"] = "index"
 
     @classmethod
     def of(cls, job) -> JobOut:  # noqa: ANN001 - a library.jobs.Job
@@ -294,3 +294,107 @@ class ReadyOut(BaseModel):
     weaviate_nodes: int
     nodes_in: list[str]
     nodes_out: list[str]
+
+
+class CoverOut(BaseModel):
+    face_id: str
+    face_url: str
+
+
+class GroupOut(BaseModel):
+    """A group of library faces (a person in the photos): `name` and `person_id` null until named."""
+
+    id: str
+    name: str | None
+    person_id: str | None
+    faces: int
+    photos: int
+    hidden: bool
+    cover: CoverOut | None
+
+    @classmethod
+    def of(cls, summary) -> GroupOut:  # noqa: ANN001 - a library.groups.Summary
+        g, cover = summary.group, summary.cover
+        return cls(
+            id=g.id, name=summary.name or None, person_id=g.person_id or None, faces=summary.faces,
+            photos=len(summary.photos), hidden=g.hidden,
+            cover=CoverOut(face_id=cover.id, face_url=f"/api/library/faces/{cover.id}/image") if cover else None,
+        )
+
+
+class GroupsOut(BaseModel):
+    groups: list[GroupOut]
+    ungrouped: int
+    min_faces: int
+    grouping: JobOut | None
+
+
+class GroupFaceOut(BaseModel):
+    face_id: str
+    photo_id: str
+    folder: str
+    path: str
+    box: BoxOut
+    width: int
+    height: int
+    image_url: str
+    face_url: str
+    taken_at: datetime | None
+    taken_from: str | None
+
+
+class GroupDetailOut(BaseModel):
+    group: GroupOut
+    faces: list[GroupFaceOut]
+
+
+class GroupOnlyOut(BaseModel):
+    group: GroupOut
+
+
+class NameIn(BaseModel):
+    name: str
+    merge: bool = False
+
+
+class MergeIn(BaseModel):
+    into: str
+    from_: list[str] = Field(alias="from")
+
+
+class FacesIn(BaseModel):
+    faces: list[str]
+
+
+class MoveIn(FacesIn):
+    to: str
+
+
+class HideIn(BaseModel):
+    hidden: bool = True
+
+
+class PairIn(BaseModel):
+    a: str
+    b: str
+
+
+class RemovedOut(BaseModel):
+    group: GroupOut
+    removed: int
+
+
+class MovedOut(BaseModel):
+    group: GroupOut
+    to: GroupOut
+    moved: int
+
+
+class SuggestionOut(BaseModel):
+    a: GroupOut
+    b: GroupOut
+    similarity: float
+
+
+class SuggestionsOut(BaseModel):
+    suggestions: list[SuggestionOut]

@@ -18,6 +18,7 @@ from facesearch.face.image import KINDS, load_image
 from facesearch.face.models import FaceModels
 from facesearch.cli.find import Row
 from facesearch.library.find import Match, Query, find_by_person, find_by_photo
+from facesearch.library.grouping import Grouper, rule_of
 from facesearch.library.index import IndexReport, OnPhoto, folder_key, index_folder
 from facesearch.library.root import links_for
 from facesearch.library.scan import subfolders
@@ -49,7 +50,7 @@ class Session:
 def tagger(settings: Settings, people: People) -> Tagger:
     """Tags library faces with the people in `people` by the rule in force."""
     d = decision_for(settings)
-    return Tagger(people, d.threshold, d.margin, d.rule)
+    return Tagger(people, d.threshold, d.margin, d.rule, Grouper(rule_of(settings)))
 
 
 @contextmanager

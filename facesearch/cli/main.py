@@ -36,14 +36,7 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=None, help="candidates per face (default FACESEARCH_DEFAULT_LIMIT)")
     search.set_defaults(run=lazy("people", "run_search"))
     add_find(sub)
-    library = sub.add_parser("library", help="index, show or forget folders of photos searched by `find`")
-    library.add_argument("action", choices=["index", "status", "remove"])
-    library.add_argument(
-        "folder", nargs="?", type=Path,
-        help="the folder (index: every folder in the library root when left out; status: every indexed folder)",
-    )
-    add_follow_links(library)
-    library.set_defaults(run=lazy("library", "run_library"))
+    add_library(sub)
     reindex = sub.add_parser(
         "reindex", help="vectorize every stored face again after the face model changed (resumable)",
         description="Re-vectorize the faces of FaceRecognition and LibraryFace with the configured face model, "
@@ -178,6 +171,46 @@ def similarity(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("a similarity is between 0 and 1")
     return value
+
+
+def add_library(sub: argparse._SubParsersAction) -> None:
+    library = sub.add_parser(
+        "library", help="index, show or forget folders of photos searched by `find`; the people in them"
+    )
+    actions = library.add_subparsers(dest="action", required=True)
+    index = actions.add_parser("index", help="index a folder (only what changed since the last time)")
+    index.add_argument("folder", nargs="?", type=Path, help="the folder (default: every folder in the library root)")
+    add_follow_links(index)
+    status = actions.add_parser("status", help="indexed folders: photos, faces, skipped photos")
+    status.add_argument("folder", nargs="?", type=Path, help="one indexed folder (default: every one)")
+    remove = actions.add_parser("remove", help="forget an indexed folder (the photos on disk stay)")
+    remove.add_argument("folder", type=Path)
+    for action in (index, status, remove):
+        action.set_defaults(run=lazy("library", "run_library"), follow_links=False)
+    people = actions.add_parser("people", help="the people in the library's photos: groups of faces, biggest first")
+    people.add_argument("folder", nargs="?", type=Path, help="only the faces in this indexed folder")
+    people.add_argument("--json", action="store_true", help="one JSON array of every group and its faces")
+    people.add_argument("--min-faces", type=positive, default=None, help="smallest group listed (default: the app's)")
+    people.set_defaults(run=lazy("groups", "run_people"))
+    name = actions.add_parser("name", help="name a group: it becomes an enrolled person")
+    name.add_argument("group", help="the group's id (or the start of it, as `library people` shows it)")
+    name.add_argument("name")
+    name.add_argument("--merge", action="store_true", help="the name is an enrolled person's: add the group to them")
+    name.set_defaults(run=lazy("groups", "run_name"))
+    merge = actions.add_parser("merge", help="merge groups: the first takes the faces of the others")
+    merge.add_argument("groups", nargs="+", metavar="GROUP")
+    merge.set_defaults(run=lazy("groups", "run_merge"))
+    not_ = actions.add_parser("not", help="not this person: take faces out of a group, for good")
+    not_.add_argument("group")
+    not_.add_argument("faces", nargs="+", metavar="PATH[:FACE]",
+                      help="a photo (and which of its faces, from 1 left to right; default: the one in the group)")
+    not_.set_defaults(run=lazy("groups", "run_not"))
+    hide = actions.add_parser("hide", help="hide a group from the lists (its faces stay findable)")
+    hide.add_argument("group")
+    hide.add_argument("--show", action="store_true", help="show a hidden group again")
+    hide.set_defaults(run=lazy("groups", "run_hide"))
+    regroup = actions.add_parser("regroup", help="group the whole library again, keeping names and corrections")
+    regroup.set_defaults(run=lazy("groups", "run_regroup"))
 
 
 def day(text: str) -> date:

@@ -132,6 +132,11 @@ def _or_default(min_face_px: int | None) -> int:
     return MIN_FACE_PX if min_face_px is None else min_face_px
 
 
+def face_size_floor(settings: Settings) -> int:
+    """Pixels: the one minimum face width of detection, finds and grouping (`min_face_px`, else MIN_FACE_PX)."""
+    return _or_default(settings.min_face_px)
+
+
 def largest(faces: list[Face]) -> Face:
     """The face with the largest box (the person of a portrait)."""
     return max(faces, key=lambda f: f.box.area)

@@ -1,5 +1,5 @@
-"""Library work in the background: indexing a folder, the folder watcher's changes, and tagging library faces again
-after people change.
+"""Library work in the background: indexing a folder, the folder watcher's changes, tagging library faces again
+after people change, and grouping the whole library's faces into people again.
 
 One worker thread does one thing at a time, so that two indexings, a re-tag and forgetting a folder never race. A
 client's indexing (POST /api/library/index) is refused (409) while another client's is queued or running. The
@@ -41,8 +41,9 @@ from facesearch.store.library import Library
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["index", "changes"]
-"""index: a client asked for a folder to be indexed; changes: the folder watcher reported changes."""
+Kind = Literal["index", "changes", "regroup"]
+"""index: a client asked for a folder to be indexed; changes: the folder watcher reported changes; regroup: a client
+asked for the library's faces to be grouped again."""
 
 WATCHER_FRESH_S = 30.0
 """Seconds after its last report during which the folder watcher counts as running (it reports at least every
@@ -114,7 +115,7 @@ class LibraryJobs:
     def __init__(self, settings: Settings, models: FaceModels) -> None:
         self.settings = settings
         self.models = models
-        self._jobs: dict[Kind, Job | None] = {"index": None, "changes": None}
+        self._jobs: dict[Kind, Job | None] = {"index": None, "changes": None, "regroup": None}
         self._waiting: dict[str, Waiting] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -139,6 +140,32 @@ class LibraryJobs:
     def changes_job(self) -> Job | None:
         """The folder watcher's job under way, or the last one."""
         return self._jobs["changes"]
+
+    @property
+    def regroup_job(self) -> Job | None:
+        """The regrouping under way, or the last one."""
+        return self._jobs["regroup"]
+
+    def regroup(self, run: Callable[[Callable[[int, int], None]], str]) -> Job:
+        """Group the library again behind the work under way: `run(on_progress)` does it and returns its summary;
+        Conflict while a regrouping is queued or running."""
+        with self._lock:
+            held = self._jobs["regroup"]
+            if held is not None and held.state == "running":
+                raise Conflict("The library's faces are being grouped again already; wait for it to end.")
+            self._jobs["regroup"] = job = Job("", id=next(self._ids), kind="regroup")
+        self._worker.submit(self._run_regroup, run)
+        return job
+
+    def _run_regroup(self, run: Callable[[Callable[[int, int], None]], str]) -> None:
+        try:
+            summary = run(lambda done, total: self._update("regroup", done=done, total=total))
+            self._update("regroup", state="done", summary=summary)
+        except FaceSearchError as e:
+            self._update("regroup", state="failed", error=e.message)
+        except Exception:  # noqa: BLE001 - the job must end with a sentence, whatever happened
+            log.exception("regrouping failed")
+            self._update("regroup", state="failed", error="Grouping stopped on an unexpected error; see the API's log.")
 
     def _update(self, kind: Kind, **changes: object) -> None:
         with self._lock:

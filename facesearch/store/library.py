@@ -33,7 +33,7 @@ from facesearch.store.writes import VECTOR, NewObject, insert_many, vector_of
 LIBRARY_NAMESPACE = uuid.UUID("0c9f6a3e-8d1b-4f7a-b2e4-51a7c3d9e604")
 
 FACE_PROPERTIES = ["folder", "path", "photo_id", "box", "face_width", "photo_width", "photo_height", "person_id",
-                   "taken_at", "taken_from"]
+                   "taken_at", "taken_from", "group_id", "group_fixed", "not_groups"]
 """Every property of a LibraryFace but the image blob."""
 
 PHOTO_PROPERTIES = ["folder", "path", "sha256", "size", "mtime_ns", "width", "height", "faces", "skip_reason",
@@ -58,14 +58,16 @@ def chunks(ids: list[str]) -> Iterator[list[str]]:
 
 @dataclass(frozen=True)
 class Library:
-    """The library's collections: `faces` (LibraryFace) and `photos` (LibraryPhoto)."""
+    """The library's collections: `faces` (LibraryFace), `photos` (LibraryPhoto) and `groups` (LibraryGroup: the
+    people in the photos, see `store.groups`)."""
 
     faces: Collection
     photos: Collection
+    groups: Collection
 
     def reading(self, replication: Replication) -> Library:
         """The same collections, read at `replication.read`'s consistency level (searches and finds)."""
-        return Library(replication.reading(self.faces), replication.reading(self.photos))
+        return Library(*(replication.reading(c) for c in (self.faces, self.photos, self.groups)))
 
 
 CAMERA, FILE = "camera", "file"
@@ -154,6 +156,12 @@ class LibraryFace:
     vector: list[float] | None = None
     taken: Taken | None = None
     """When its photo was taken (without the offset); None for a face indexed before dates were kept."""
+    group_id: str = ""
+    """The group (person in the photos, `store.groups`) it is in; "" for none."""
+    group_fixed: bool = False
+    """A user put it in its group (a move, a merge, a name): grouping and tagging never take it out."""
+    not_groups: tuple[str, ...] = ()
+    """Groups a user took it out of ("not this person"): it never joins them again."""
 
 
 def photo_id(folder: str, path: str) -> str:
@@ -176,14 +184,34 @@ FACE_TAKEN = [
 ]
 """The properties saying when a photo was taken (`Taken`), on its faces; added to collections made before."""
 PHOTO_TAKEN = [*FACE_TAKEN, _text("taken_offset")]
+FACE_GROUP = [
+    _text("group_id"),
+    Property(name="group_fixed", data_type=DataType.BOOL, description="a user put the face in its group"),
+    Property(name="not_groups", data_type=DataType.TEXT_ARRAY, tokenization=Tokenization.FIELD,
+             description="groups a user took the face out of"),
+]
+"""The properties placing a face in a group of people (`store.groups`); added to collections made before."""
+
+
+def ensure_groups(client: weaviate.WeaviateClient, name: str, replication: Replication) -> Collection:
+    """The LibraryGroup collection (no vector: one object per group of faces, `store.groups`), made on first use."""
+    if not client.collections.exists(name):
+        client.collections.create(name, properties=[
+            _text("name"), _text("person_id"),
+            Property(name="hidden", data_type=DataType.BOOL),
+            Property(name="dismissed", data_type=DataType.TEXT_ARRAY, tokenization=Tokenization.FIELD,
+                     description="groups this one is never suggested to merge with"),
+            Property(name="created_at", data_type=DataType.DATE),
+        ], **replication.create_options())
+    return replication.writing(client.collections.get(name))
 
 
 def library_handle(client: weaviate.WeaviateClient, settings: Settings) -> Library:
     """The library as `ensure_library` made sure of it, without asking Weaviate anything."""
     replication = Replication.of(settings)
-    faces, photos = (replication.writing(client.collections.get(name)) for name in (
-        settings.library_collection, settings.library_photo_collection))
-    return Library(faces, photos)
+    faces, photos, groups = (replication.writing(client.collections.get(name)) for name in (
+        settings.library_collection, settings.library_photo_collection, settings.library_group_collection))
+    return Library(faces, photos, groups)
 
 
 def library_exists(client: weaviate.WeaviateClient, settings: Settings) -> bool:
@@ -202,9 +230,9 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
         Property(name="face_width", data_type=DataType.INT, description="px"),
         Property(name="photo_width", data_type=DataType.INT, description="px"),
         Property(name="photo_height", data_type=DataType.INT, description="px"),
-        *FACE_TAKEN,
+        *FACE_TAKEN, *FACE_GROUP,
     ], replication)
-    add_missing(faces, FACE_TAKEN)
+    add_missing(faces, FACE_TAKEN + FACE_GROUP)
     if not client.collections.exists(settings.library_photo_collection):
         client.collections.create(
             settings.library_photo_collection,
@@ -222,7 +250,7 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
         )
     photos = replication.writing(client.collections.get(settings.library_photo_collection))
     add_missing(photos, PHOTO_TAKEN)
-    return Library(faces, photos)
+    return Library(faces, photos, ensure_groups(client, settings.library_group_collection, replication))
 
 
 def add_missing(collection: Collection, properties: list[Property]) -> None:
@@ -252,6 +280,7 @@ def stored_face(obj) -> LibraryFace:  # noqa: ANN001 - a weaviate Object
     return LibraryFace(
         str(obj.uuid), p["folder"], p["path"], p["photo_id"], Box(*p["box"]),
         int(p.get("photo_width") or 0), int(p.get("photo_height") or 0), p.get("person_id") or "", vector, Taken.of(p),
+        p.get("group_id") or "", bool(p.get("group_fixed")), tuple(p.get("not_groups") or ()),
     )
 
 
@@ -494,9 +523,9 @@ def tagged_faces(library: Library) -> list[LibraryFace]:
     return faces_where(library, Filter.by_property("person_id").not_equal(""))
 
 
-def set_person(library: Library, face_id: str, person_id: str) -> None:
-    """Tag a face with an enrolled person ("" for nobody)."""
-    library.faces.data.update(uuid=face_id, properties={"person_id": person_id})
+def set_person(library: Library, face_id: str, person_id: str, group_id: str) -> None:
+    """Tag a face with an enrolled person ("" for nobody) and put it in a group ("" for none: see `store.groups`)."""
+    library.faces.data.update(uuid=face_id, properties={"person_id": person_id, "group_id": group_id})
 
 
 def write_faces(library: Library, objects: Iterable[NewObject]) -> dict[str, str]:

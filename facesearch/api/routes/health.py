@@ -38,7 +38,8 @@ def ready(backend: BackendDep) -> ReadyOut:
 @router.get("/config")
 def config(backend: BackendDep) -> dict[str, float | int | str]:
     """What the page needs to know: threshold and margin (certainty 0..1) and the rule, upload limit (MB),
-    result limits, the library's default similarity floor and the lowest its slider goes (0..1)."""
+    result limits, the library's default similarity floor and the lowest its slider goes (0..1), the smallest face
+    grouped (px) and the smallest group listed."""
     s, d = backend.settings, backend.decision
     return {
         "threshold": d.threshold,
@@ -49,4 +50,6 @@ def config(backend: BackendDep) -> dict[str, float | int | str]:
         "max_limit": s.max_limit,
         "library_threshold": d.library_threshold,
         "library_threshold_min": d.library_threshold_min,
+        "min_face_px": backend.grouper.rule.min_width,
+        "group_min_faces": backend.grouper.rule.min_faces,
     }

@@ -1,0 +1,206 @@
+"""Grouping the library's faces into people: a new face as it is indexed (`Grouper.group_new`), the whole library
+on demand (`Grouper.regroup`).
+
+Neighbours come from Weaviate (nearVector with the vectors it holds: the `rule.k` nearest within
+`rule.max_distance`), never from an all-pairs matrix. A new face joins the group its neighbours vote for
+(similarity-weighted), or starts one with the neighbours that are in none. A regroup clusters the graph of every
+face's neighbours (`clustering`) and then keeps what users said: faces of enrolled people and faces a user placed
+stay where they are, a face never joins a group it was taken out of, a photo has at most one face in a group, and
+each cluster keeps the id of the group most of its faces were in (so names, hidden groups and dismissed suggestions
+stay with their people). Faces narrower than `rule.min_width` are never grouped (they stay findable).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from facesearch.face.models import face_size_floor
+from facesearch.library import clustering
+from facesearch.settings import Settings
+from facesearch.store import groups as store
+from facesearch.store import library as records
+from facesearch.store.library import Library, LibraryFace
+
+OnProgress = Callable[[int, int], None]
+"""on_progress(done, total): faces whose neighbours were asked for, of all."""
+
+SEARCHES = 4
+"""Neighbour searches sent to Weaviate at once during a regroup (the client is thread-safe)."""
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """How faces are grouped. Distances are Weaviate's cosine distances (0 same direction .. 2 opposite)."""
+
+    max_distance: float = 0.20
+    """Two faces further apart are never neighbours."""
+    k: int = 20
+    """Neighbours asked for per face."""
+    min_faces: int = 2
+    """The smallest group lists show."""
+    min_width: int = 40
+    """Pixels: narrower faces are not grouped."""
+    method: str = "whispers"
+    """The clustering of a regroup (`clustering.METHODS`)."""
+
+
+def rule_of(settings: Settings) -> GroupRule:
+    """The grouping rule in force: the settings', else the defaults (GroupRule's, chosen by bench/cluster.py); the
+    minimum width is the one face size floor of detection, finds and grouping (`min_face_px`)."""
+    default = GroupRule()
+    return GroupRule(
+        max_distance=settings.group_distance or default.max_distance,
+        k=default.k,
+        min_faces=settings.group_min_faces or default.min_faces,
+        min_width=face_size_floor(settings),
+        method=default.method,
+    )
+
+
+@dataclass
+class RegroupReport:
+    faces: int = 0
+    grouped: int = 0
+    groups: int = 0
+    changed: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.groups} groups of {self.grouped} faces ({self.faces - self.grouped} of {self.faces} faces in "
+                f"none); {self.changed} faces changed group")
+
+
+def free(face: LibraryFace) -> bool:
+    """Grouping may move it: it is neither an enrolled person's (tagged) nor placed by a user."""
+    return not face.person_id and not face.group_fixed
+
+
+class Grouper:
+    """Groups library faces as `rule` says, keeping enrolled people's faces in their people's groups."""
+
+    def __init__(self, rule: GroupRule) -> None:
+        self.rule = rule
+
+    def groupable(self, face: LibraryFace) -> bool:
+        return face.box.width >= self.rule.min_width
+
+    def near(self, library: Library, face: LibraryFace) -> list[tuple[LibraryFace, float]]:
+        """The face's neighbours worth grouping with: within the rule's distance, wide enough, of other photos."""
+        found = store.neighbours(library, face.vector or [], self.rule.k + 1, self.rule.max_distance)
+        return [(f, d) for f, d in found if f.id != face.id and f.photo_id != face.photo_id and self.groupable(f)]
+
+    def group_new(self, library: Library, face_ids: Sequence[str]) -> int:
+        """Group faces just indexed (and tagged): each joins the group its neighbours vote for, else starts one
+        with its neighbours that are in none; how many faces were placed."""
+        placed = 0
+        for face in records.faces_with_ids(library, list(face_ids), vectors=True):
+            if face.group_id or not free(face) or not self.groupable(face):
+                continue
+            placed += self._group_one(library, face)
+        return placed
+
+    def _group_one(self, library: Library, face: LibraryFace) -> int:
+        near = self.near(library, face)
+        held = {f.group_id for f in records.faces_of_photos(library, [face.photo_id]) if f.group_id}
+        votes: dict[str, float] = defaultdict(float)
+        for other, distance in near:
+            if other.group_id and other.group_id not in face.not_groups and other.group_id not in held:
+                votes[other.group_id] += 1.0 - distance
+        if votes:
+            store.place(library, [face.id], max(votes, key=votes.__getitem__))
+            return 1
+        loose = one_per_photo([f for f, _ in near if not f.group_id and free(f)], exclude={face.photo_id})
+        if not loose:
+            return 0
+        group_id = store.new_group_id()
+        store.save_group(library, store.Group(group_id))
+        store.place(library, [face.id, *(f.id for f in loose)], group_id)
+        return 1 + len(loose)
+
+    def regroup(self, library: Library, on_progress: OnProgress | None = None) -> RegroupReport:
+        """Group the whole library again (see the module docstring); names and corrections are kept."""
+        faces = [f for f in store.all_faces(library, vectors=True)]
+        wide = [f for f in faces if self.groupable(f)]
+        labels = clustering.cluster(self.rule.method, len(wide), self.edges(library, wide, on_progress))
+        clusters: dict[int, list[LibraryFace]] = defaultdict(list)
+        for face, label in zip(wide, labels):
+            if label >= 0:
+                clusters[label].append(face)
+        people = {g.person_id: g.id for g in store.all_groups(library).values() if g.person_id}
+        wanted = plan_groups(faces, list(clusters.values()), people)
+        return self._apply(library, faces, wanted, people)
+
+    def edges(self, library: Library, faces: list[LibraryFace], on_progress: OnProgress | None) -> list[tuple[int, int, float]]:
+        """The neighbour graph: (i, j, cosine similarity) for i < j, each pair once."""
+        index = {f.id: i for i, f in enumerate(faces)}
+        found: set[tuple[int, int, float]] = set()
+        with ThreadPoolExecutor(SEARCHES) as pool:
+            for done, (i, near) in enumerate(zip(range(len(faces)), pool.map(lambda f: self.near(library, f), faces)), 1):
+                for other, distance in near:
+                    j = index.get(other.id)
+                    if j is not None and j != i:
+                        found.add((min(i, j), max(i, j), round(1.0 - distance, 6)))
+                if on_progress and (done % 200 == 0 or done == len(faces)):
+                    on_progress(done, len(faces))
+        return sorted(found)
+
+    def _apply(self, library: Library, faces: list[LibraryFace], wanted: dict[str, str], people: dict[str, str]) -> RegroupReport:
+        changes = {f.id: {"group_id": wanted.get(f.id, "")} for f in faces if wanted.get(f.id, "") != f.group_id}
+        held, kept = set(wanted.values()), store.all_groups(library)
+        person_of = {g: p for p, g in people.items()}
+        for group_id in held - set(kept):
+            store.save_group(library, store.Group(group_id, person_id=person_of.get(group_id, "")))
+        store.set_faces(library, changes)
+        store.delete_groups(library, [g for g, r in kept.items() if g not in held and not r.person_id])
+        grouped = sum(1 for f in faces if wanted.get(f.id))
+        return RegroupReport(len(faces), grouped, len(held), len(changes))
+
+
+def one_per_photo(faces: Iterable[LibraryFace], exclude: set[str] | None = None) -> list[LibraryFace]:
+    """The first face of each photo (in the order given), leaving out the photos in `exclude`."""
+    seen, kept = set(exclude or ()), []
+    for face in faces:
+        if face.photo_id not in seen:
+            seen.add(face.photo_id)
+            kept.append(face)
+    return kept
+
+
+def plan_groups(faces: list[LibraryFace], clusters: list[list[LibraryFace]], people: dict[str, str]) -> dict[str, str]:
+    """face id -> group id after a regroup, from the clusters found (faces in none are in no group): every fixed
+    face (tagged with an enrolled person, or placed by a user) keeps its group; a cluster holding fixed faces takes
+    the group most of them are in, else the old group most of its faces were in (biggest clusters choose first),
+    else a new one; a face never joins a group it was taken out of, nor one holding another face of its photo; a
+    group of one face is none. `people`: person id -> the id of the group named after them."""
+    wanted: dict[str, str] = {}
+    for face in faces:
+        if face.person_id:
+            wanted[face.id] = people.get(face.person_id) or store.person_group_id(face.person_id)
+            people.setdefault(face.person_id, wanted[face.id])
+        elif face.group_fixed and face.group_id:
+            wanted[face.id] = face.group_id
+    claimed = set(wanted.values())
+    photos_in: dict[str, set[str]] = defaultdict(set)
+    for face in faces:
+        if face.id in wanted:
+            photos_in[wanted[face.id]].add(face.photo_id)
+    for cluster in sorted(clusters, key=len, reverse=True):
+        target = _target(cluster, wanted, claimed)
+        claimed.add(target)
+        for face in cluster:
+            if face.id in wanted or target in face.not_groups or face.photo_id in photos_in[target]:
+                continue
+            wanted[face.id] = target
+            photos_in[target].add(face.photo_id)
+    sizes = Counter(wanted.values())
+    return {face_id: g for face_id, g in wanted.items() if sizes[g] > 1 or g in set(people.values())}
+
+
+def _target(cluster: list[LibraryFace], wanted: dict[str, str], claimed: set[str]) -> str:
+    fixed = Counter(wanted[f.id] for f in cluster if f.id in wanted)
+    if fixed:
+        return fixed.most_common(1)[0][0]
+    old = Counter(f.group_id for f in cluster if f.group_id and f.group_id not in claimed)
+    return old.most_common(1)[0][0] if old else store.new_group_id()
