@@ -84,8 +84,10 @@ def checked_name(name: str) -> str:
 
 
 def collection_names(settings: Settings) -> list[str]:
-    """The collections a backup holds: the people's faces, the library's faces and its photos."""
-    return [settings.collection, settings.library_collection, settings.library_photo_collection]
+    """The collections a backup holds: the people's faces, the library's faces, its photos and its groups of faces
+    (the people in the photos, with their names and corrections)."""
+    return [settings.collection, settings.library_collection, settings.library_photo_collection,
+            settings.library_group_collection]
 
 
 @contextmanager

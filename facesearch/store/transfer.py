@@ -31,7 +31,8 @@ from facesearch.store.space import REINDEX_COMMAND, recorded_space, reindex_name
 from facesearch.store.writes import BATCH, VECTOR, NewObject, findable, insert_many, restore_lost_vectors, vector_of
 
 PERSON_FACE, LIBRARY_PHOTO, LIBRARY_FACE = "person-face", "library-photo", "library-face"
-KINDS = (PERSON_FACE, LIBRARY_PHOTO, LIBRARY_FACE)
+LIBRARY_GROUP = "library-group"
+KINDS = (PERSON_FACE, LIBRARY_PHOTO, LIBRARY_FACE, LIBRARY_GROUP)
 """Every kind of object an export holds, in the order it holds them."""
 
 WITH_VECTORS = frozenset({PERSON_FACE, LIBRARY_FACE})
@@ -60,6 +61,7 @@ def collection_names(settings: Settings) -> dict[str, str]:
         PERSON_FACE: settings.collection,
         LIBRARY_PHOTO: settings.library_photo_collection,
         LIBRARY_FACE: settings.library_collection,
+        LIBRARY_GROUP: settings.library_group_collection,
     }
 
 
@@ -112,7 +114,8 @@ def target(client: weaviate.WeaviateClient, settings: Settings, space: str) -> C
     """Every collection of the install, created on first use recording `space`; WrongSpace when its face
     collections hold another space (see `space.check_space`). Written and checked at the write consistency level."""
     people, library = ensure_people(client, settings, space), ensure_library(client, settings, space)
-    return Collections({PERSON_FACE: people.faces, LIBRARY_PHOTO: library.photos, LIBRARY_FACE: library.faces})
+    return Collections({PERSON_FACE: people.faces, LIBRARY_PHOTO: library.photos, LIBRARY_FACE: library.faces,
+                        LIBRARY_GROUP: library.groups})
 
 
 def count(collections: Collections, kind: str) -> int:

@@ -11,8 +11,9 @@ Properties are as Weaviate holds them (a face's crop is the base64 text of its `
 base64 of its little-endian float32 values: exactly what Weaviate holds (it keeps float32), in a quarter of the
 room decimal text takes. The sha256 covers every byte of every line before the trailer, newlines included, so a
 file cut short (no trailer) or changed (another sum) is refused before anything is written. The kinds are every
-collection facesearch keeps today; another (groups of faces, corrections, once facesearch has them) makes a new
-VERSION, so that a facesearch that does not know it refuses the file by its first line, not half-way through.
+collection facesearch keeps; a new kind makes a new VERSION, so that a facesearch that does not know it refuses the
+file by its first line, not half-way through. Version 2 added the library's groups of faces (`library-group`, the
+people in the photos, with their names and corrections); a version 1 file (without them) is read as it is.
 
 The gzip stream is a series of members of SEGMENT lines each. An export writes FILE.partial and renames it FILE
 only once the trailer is written; if it stops (Ctrl-C, a crash, a full disk), the complete members of FILE.partial
@@ -40,7 +41,9 @@ from facesearch.store.transfer import KINDS
 from facesearch.store.writes import VECTOR, NewObject
 
 FORMAT = "facesearch-export"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
+"""The versions this facesearch reads."""
 
 SEGMENT = 500
 """Lines per gzip member: what an export that stopped can lose, and what resuming it reads at once (~13 MB)."""
@@ -263,10 +266,10 @@ def parse_json(line: bytes) -> dict[str, Any] | None:
 def parse_header(value: dict[str, Any], path: Path) -> Header:
     if value.get("format") != FORMAT:
         raise not_an_export(path)
-    if value.get("version") != VERSION:
+    if value.get("version") not in READS:
         raise BadRequest(
-            f"{path} is a facesearch export of version {value.get('version')}, and this facesearch reads version "
-            f"{VERSION}: import it with the facesearch that made it, or a newer one."
+            f"{path} is a facesearch export of version {value.get('version')}, and this facesearch reads versions "
+            f"{' and '.join(map(str, READS))}: import it with the facesearch that made it, or a newer one."
         )
     try:
         return Header(str(value["space"]), str(value["library_root"]), dict(value["collections"]),

@@ -15,7 +15,7 @@ import pytest
 from facesearch.cli.main import old_new
 from facesearch.errors import BadRequest
 from facesearch.store.library import face_id, photo_id
-from facesearch.store.transfer import KINDS, LIBRARY_FACE, LIBRARY_PHOTO, PERSON_FACE
+from facesearch.store.transfer import KINDS, LIBRARY_FACE, LIBRARY_GROUP, LIBRARY_PHOTO, PERSON_FACE
 from facesearch.store.writes import VECTOR, NewObject
 from facesearch.transfer import exportfile
 from facesearch.transfer.exporting import kinds_to_go
@@ -44,14 +44,19 @@ def sample_entries() -> list[Entry]:
                                              "indexed_at": "2026-12-06T10:00:00+00:00"})),
         Entry(LIBRARY_FACE, NewObject(face_id(f"{OLD}/samples", "2024/party.jpg", 1), {
             "folder": f"{OLD}/samples", "path": "2024/party.jpg", "photo_id": pid, "person_id": "Ted_Lieu",
-            "box": [10, 20, 30, 40], "face_width": 20, "image": "/9j/4BBQ"}, {VECTOR: vector(2)})),
+            "box": [10, 20, 30, 40], "face_width": 20, "image": "/9j/4BBQ", "group_id": GROUP}, {VECTOR: vector(2)})),
+        Entry(LIBRARY_GROUP, NewObject(GROUP, {"name": "Ted Lieu", "person_id": "Ted_Lieu", "hidden": False,
+                                               "dismissed": []})),
     ]
 
 
+GROUP = "3c1e2d4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+
+
 def header(counts: dict[str, int] | None = None) -> Header:
-    names = {PERSON_FACE: "FaceRecognition", LIBRARY_PHOTO: "LibraryPhoto", LIBRARY_FACE: "LibraryFace"}
-    return Header(SPACE, OLD, names,
-                  counts or {PERSON_FACE: 1, LIBRARY_PHOTO: 1, LIBRARY_FACE: 1}, "2026-12-06T10:00:00+00:00")
+    names = {PERSON_FACE: "FaceRecognition", LIBRARY_PHOTO: "LibraryPhoto", LIBRARY_FACE: "LibraryFace",
+             LIBRARY_GROUP: "LibraryGroup"}
+    return Header(SPACE, OLD, names, counts or {kind: 1 for kind in KINDS}, "2026-12-06T10:00:00+00:00")
 
 
 def written(path: Path, entries: list[Entry]) -> Path:
@@ -79,7 +84,7 @@ def test_what_is_written_reads_back_the_same(tmp_path: Path) -> None:
     reader = ExportReader(path)
     assert reader.header == header()
     assert list(reader.entries()) == entries
-    assert reader.counted.counts == {PERSON_FACE: 1, LIBRARY_PHOTO: 1, LIBRARY_FACE: 1}
+    assert reader.counted.counts == {kind: 1 for kind in KINDS}
 
 
 def test_the_file_is_a_header_objects_and_a_trailer_with_the_sha256_of_the_lines_above(tmp_path: Path) -> None:
@@ -87,11 +92,11 @@ def test_the_file_is_a_header_objects_and_a_trailer_with_the_sha256_of_the_lines
 
     text = lines(written(tmp_path / "out.jsonl.gz", sample_entries()))
     first, *objects, last = [json.loads(line) for line in text]
-    assert (first["format"], first["version"], first["space"]) == ("facesearch-export", 1, SPACE)
+    assert (first["format"], first["version"], first["space"]) == ("facesearch-export", 2, SPACE)
     assert [o["kind"] for o in objects] == list(KINDS)
     assert objects[1]["vector"] is None and isinstance(objects[0]["vector"], str)
     assert last["trailer"]["sha256"] == hashlib.sha256(b"".join(text[:-1])).hexdigest()
-    assert last["trailer"]["counts"] == {PERSON_FACE: 1, LIBRARY_PHOTO: 1, LIBRARY_FACE: 1}
+    assert last["trailer"]["counts"] == {kind: 1 for kind in KINDS}
 
 
 def test_vectors_come_back_exactly_in_a_quarter_of_the_room_of_decimal_text() -> None:
@@ -156,7 +161,7 @@ def test_an_unknown_version_is_refused_at_once(tmp_path: Path) -> None:
     with pytest.raises(BadRequest) as refused:
         ExportReader(path)
     assert refused.value.message == (
-        f"{path} is a facesearch export of version 7, and this facesearch reads version 1: import it with the "
+        f"{path} is a facesearch export of version 7, and this facesearch reads versions 1 and 2: import it with the "
         "facesearch that made it, or a newer one."
     )
 
@@ -214,7 +219,7 @@ def test_nothing_to_resume_without_a_whole_first_member(tmp_path: Path) -> None:
 def test_kinds_to_go_after_a_stop() -> None:
     assert kinds_to_go(None) == [(k, None) for k in KINDS]
     resumed = exportfile.Resumed(header(), {k: 0 for k in KINDS}, (LIBRARY_PHOTO, "x"), None, 0)
-    assert kinds_to_go(resumed) == [(LIBRARY_PHOTO, "x"), (LIBRARY_FACE, None)]
+    assert kinds_to_go(resumed) == [(LIBRARY_PHOTO, "x"), (LIBRARY_FACE, None), (LIBRARY_GROUP, None)]
 
 
 def test_chunks_keep_to_one_kind_and_their_size() -> None:
@@ -225,7 +230,7 @@ def test_chunks_keep_to_one_kind_and_their_size() -> None:
 
 def test_rerooting_moves_folders_and_derives_their_ids_again(tmp_path: Path) -> None:
     new = tmp_path / "library"
-    person, photo, face = sample_entries()
+    person, photo, face, _ = sample_entries()
     rerooter = Rerooter([reroot(OLD, str(new))])
     moved_photo, moved_face = rerooter.entry(photo), rerooter.entry(face)
     folder = str(new.resolve() / "samples")
