@@ -52,14 +52,16 @@ class Tagger:
             if person and certainty > best.get(key, (0.0, ""))[0]:
                 best[key] = (certainty, face.id)
         wanted = {face_id: person for (_, person), (_, face_id) in best.items()}
-        changed = [f for f in faces if wanted.get(f.id, "") != f.person_id]
-        for face in changed:
+        changed = 0
+        for face in faces:
             person = wanted.get(face.id, "")
             group = person_groups.id_of(person) if person else ("" if face.person_id else face.group_id)
-            records.set_person(library, face.id, person, group)
+            if (person, group) != (face.person_id, face.group_id):  # a face tagged before groups were kept too
+                records.set_person(library, face.id, person, group)
+                changed += person != face.person_id
         if self.grouper:
             self.grouper.group_new(library, face_ids)
-        return len(changed)
+        return changed
 
     def retag_all(self, library: Library) -> int:
         """Tag the whole library again, after people changed; the number of faces whose tag changed.

@@ -5,7 +5,10 @@ collections and images folder, deleted at the end."""
 
 from __future__ import annotations
 
-import shutil
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from facesearch.library import groups
 from facesearch.library.grouping import Grouper, rule_of
 from facesearch.library.index import IndexReport, folder_key, index_folder
 from facesearch.library.tag import Tagger
+from facesearch.local.stack import settings_env
 from facesearch.people.search import search_photo
 from facesearch.settings import Settings
 from facesearch.store import groups as store
@@ -212,3 +216,43 @@ def test_photos_added_later_join_their_groups_without_a_regroup(lib: Lib, indexe
     assert report.new == ["f.jpg"]
     added = [f for f in lib.faces() if f.path == "f.jpg"]
     assert len(added) == 2 and all(f.group_id == before[lib.who(f)] for f in added), added
+
+
+def cli(lib: Lib, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **settings_env(lib.settings)}
+    return subprocess.run([sys.executable, "-m", "facesearch", *args], cwd=IMAGES.parent, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def listed(lib: Lib, *more: str) -> list[dict]:
+    done = cli(lib, "library", "people", str(lib.folder), "--json", *more)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_command_line_lists_hides_corrects_and_names_groups(lib: Lib, indexed: IndexReport) -> None:
+    groups_ = listed(lib)
+    assert all(set(g) == {"id", "name", "faces"} and len(g["faces"]) >= 2 for g in groups_)
+    assert all(set(f) == {"path", "box"} and (lib.folder / f["path"]).is_file() for g in groups_ for f in g["faces"])
+    dina = group_of(lib, "Dina_Titus")
+    assert dina in {g["id"] for g in groups_} and "Ted Lieu" in {g["name"] for g in groups_}
+    text = cli(lib, "library", "people")
+    assert text.returncode == 0 and f"{dina[:8]}  (no name): 4 faces in 4 photos" in text.stdout, text.stdout
+
+    assert cli(lib, "library", "hide", dina[:8]).returncode == 0
+    assert dina not in {g["id"] for g in listed(lib)}
+    assert cli(lib, "library", "hide", dina[:8], "--show").returncode == 0
+    assert dina in {g["id"] for g in listed(lib)}
+
+    taken_out = cli(lib, "library", "not", dina[:8], str(lib.folder / "c.jpg"))
+    assert taken_out.returncode == 0 and "1 faces taken out" in taken_out.stdout, taken_out.stderr
+    assert sorted(f["path"] for g in listed(lib) if g["id"] == dina for f in g["faces"]) == ["a.jpg", "e.jpg", "f.jpg"]
+
+    unknown = cli(lib, "library", "name", "ffffffff", "Nobody")
+    assert unknown.returncode == 1 and "There is no group 'ffffffff'" in unknown.stderr
+    named = cli(lib, "library", "name", dina[:8], "Dina Titus")
+    assert named.returncode == 0, named.stderr
+    assert {g["name"] for g in listed(lib) if g["id"] == dina} == {"Dina Titus"}
+    regrouped = cli(lib, "library", "regroup")
+    assert regrouped.returncode == 0 and "groups of" in regrouped.stdout, regrouped.stderr
+    assert {g["name"] for g in listed(lib) if g["id"] == dina} == {"Dina Titus"}
