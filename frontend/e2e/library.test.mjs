@@ -221,7 +221,7 @@ describe(`Find in photos at ${BASE_URL}`, { timeout: 15 * 60_000 }, () => {
 
   it("shows the person's photos from their card", TEST, () =>
     withPage(async (page, section) => {
-      const people = page.getByRole('region', { name: /^People/ });
+      const people = page.getByRole('region', { name: /^People(?: \d+)?$/ });
       const card = people
         .getByRole('list', { name: 'Enrolled people' })
         .getByRole('listitem')

@@ -68,6 +68,22 @@ const libraryPhoto = {
     { face_id: 'f2', box: { left: 560, top: 120, right: 660, bottom: 240 }, person_id: null, name: null },
   ],
 };
+// People in your photos: Ada's group (she is enrolled) and a stranger's nobody named, which may be one person.
+/** @param {string} id @param {string | null} name @param {number} faces */
+const group = (id, name, faces) => ({
+  id, name, person_id: name ? ada.id : null, faces, photos: faces, hidden: false,
+  cover: { face_id: `${id}-1`, face_url: `/api/library/faces/${id}-1/image` },
+});
+const groups = { groups: [group('g1', ada.name, 4), group('g2', null, 3)], ungrouped: 2, min_faces: 2, grouping: null };
+const strangerFaces = {
+  group: group('g2', null, 3),
+  faces: ['beach/day-1.jpg', 'party.jpg', 'group-2.jpg'].map((path, i) => ({
+    face_id: `g2-${i + 1}`, photo_id: `l${i + 1}`, folder: 'samples', path, box, width: 800, height: 600,
+    image_url: `/api/library/photos/l${i + 1}/image`, face_url: `/api/library/faces/g2-${i + 1}/image`,
+    taken_at: '2024-03-12T14:30:00', taken_from: 'camera',
+  })),
+};
+const suggestions = { suggestions: [{ a: group('g2', null, 3), b: group('g1', ada.name, 4), similarity: 0.91 }] };
 
 /** @returns {Promise<number>} */
 function freePort() {
@@ -134,6 +150,11 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     );
     await page.route('**/api/library/photos/*/image*', (route) => route.fulfill({ body: facePng, contentType: 'image/png' }));
     await page.route('**/api/library/photos/*', (route) => route.fulfill({ json: libraryPhoto }));
+    await page.route('**/api/library/groups', (route) => route.fulfill({ json: groups }));
+    // The last route added is tried first: "suggestions" is not taken for a group's id.
+    await page.route('**/api/library/groups/*', (route) => route.fulfill({ json: strangerFaces }));
+    await page.route('**/api/library/groups/suggestions', (route) => route.fulfill({ json: suggestions }));
+    await page.route('**/api/library/faces/*/image', (route) => route.fulfill({ body: facePng, contentType: 'image/png' }));
     await page.route('**/api/search*', (route) => {
       searches += 1;
       return searchAnswer === 'network-error' ? route.abort('connectionrefused') : route.fulfill({ json: searchAnswer });
@@ -237,6 +258,31 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('shows the people in your photos, a merge suggestion, and opens a group', TEST, async () => {
+    const { page, context, problems } = await open();
+    const section = page.getByRole('region', { name: /^People in your photos/ });
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'People in photos' }).click();
+    const list = section.getByRole('list', { name: 'Groups' });
+    await list.waitFor();
+    assert.deepEqual(await list.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label'))), [
+      'Open Ada Lovelace, 4 faces in 4 photos',
+      'Open Unnamed, 3 faces in 3 photos',
+    ]);
+    await section.getByRole('group', { name: 'Unnamed, 3 faces and Ada Lovelace, 4 faces' }).waitFor();
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'smoke-groups');
+
+    await list.getByRole('button', { name: 'Open Unnamed, 3 faces in 3 photos' }).click();
+    const faces = section.getByRole('list', { name: 'Faces in this group' });
+    await faces.waitFor();
+    assert.equal(await faces.getByRole('listitem').count(), 3);
+    await section.getByRole('checkbox', { name: 'Select all' }).check();
+    await section.getByText('3 faces selected').waitFor();
+    await screenshot(page, 'smoke-group');
+    assertNoPageErrors(problems);
+    await context.close();
+  });
+
   it('fits a phone screen (375px) without sideways scrolling', TEST, async () => {
     searchAnswer = matched;
     const { page, context } = await open({ width: 375, height: 800 });
@@ -247,6 +293,13 @@ describe('the built page (API faked)', { timeout: 180_000 }, () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await screenshot(page, 'smoke-phone');
+
+    const groupsSection = page.getByRole('region', { name: /^People in your photos/ });
+    await groupsSection.getByRole('button', { name: 'Open Unnamed, 3 faces in 3 photos' }).click();
+    await groupsSection.getByRole('list', { name: 'Faces in this group' }).waitFor();
+    await groupsSection.getByRole('button', { name: 'Name…' }).click();
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wider <= 0, `with a group open, the page is ${wider}px wider than the screen`);
     await context.close();
   });
 });

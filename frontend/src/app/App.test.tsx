@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
-import { findResult, matchResult, personFindResult } from '@/testing/fixtures';
+import { findResult, matchResult, paulRudd, personFindResult, strangerGroup } from '@/testing/fixtures';
 import { imageFile } from '@/testing/files';
 import { recordRequests, server } from '@/testing/server';
 import { App } from './App';
@@ -13,7 +13,29 @@ describe('App', () => {
     expect(within(nav).getByRole('link', { name: 'Find in photos' })).toHaveAttribute('href', '#library');
     expect(screen.getByRole('region', { name: 'Who is in this photo?' })).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Find in photos' })).toHaveAttribute('id', 'library');
-    expect(await screen.findByRole('region', { name: /^People/ })).toBeInTheDocument();
+    expect(await screen.findByRole('region', { name: /^People(?: \d+)?$/ })).toBeInTheDocument();
+    expect(within(nav).getByRole('link', { name: /^People in photos/ })).toHaveAttribute('href', '#groups');
+    expect(screen.getByRole('region', { name: /^People in your photos/ })).toHaveAttribute('id', 'groups');
+  });
+
+  it('lists the person a group was named after among the people', async () => {
+    let people = [paulRudd];
+    server.use(
+      http.get('*/api/people', () => HttpResponse.json({ people })),
+      http.post('*/api/library/groups/:id/name', () => {
+        people = [...people, { id: 'Grace_Hopper', name: 'Grace Hopper', photo_count: 2, photos: [] }];
+        return HttpResponse.json({ group: { ...strangerGroup, name: 'Grace Hopper', person_id: 'Grace_Hopper' } });
+      }),
+    );
+    const user = userEvent.setup();
+    render(<App />);
+    const groups = screen.getByRole('region', { name: /^People in your photos/ });
+    await user.click(await within(groups).findByRole('button', { name: 'Open Unnamed, 3 faces in 3 photos' }));
+    await user.click(await within(groups).findByRole('button', { name: 'Name…' }));
+    await user.type(within(groups).getByLabelText('Name'), 'Grace Hopper{Enter}');
+
+    const list = screen.getByRole('list', { name: 'Enrolled people' });
+    expect(await within(list).findByRole('heading', { name: 'Grace Hopper' })).toBeInTheDocument();
   });
 
   it("shows a person's library photos in Find in photos when their card asks", async () => {

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { ApiKeyDialog } from '@/components/ApiKeyDialog';
+import { GroupsSection } from '@/features/groups/components/GroupsSection';
 import { LibrarySection, type PersonSearch } from '@/features/library/components/LibrarySection';
 import { PeopleSection } from '@/features/people/components/PeopleSection';
 import { SearchPanel } from '@/features/search/components/SearchPanel';
@@ -11,6 +12,9 @@ export function App() {
     (person: PersonSearch['person']) => setPersonSearch((previous) => ({ id: (previous?.id ?? 0) + 1, person })),
     [],
   );
+  // Naming a group of library faces enrols a person: the people list is loaded again.
+  const [peopleChanged, setPeopleChanged] = useState(0);
+  const onPeopleChanged = useCallback(() => setPeopleChanged((n) => n + 1), []);
 
   return (
     <>
@@ -26,6 +30,10 @@ export function App() {
           <nav aria-label="Sections">
             <a href="#search-title">Search</a>
             <a href="#library">Find in photos</a>
+            <a href="#groups">
+              <span className="nav__long">People in photos</span>
+              <span className="nav__short">Groups</span>
+            </a>
             <a href="#people">People</a>
           </nav>
         </div>
@@ -34,7 +42,8 @@ export function App() {
         <h1 className="visually-hidden">Facesearch: find who is in a photo</h1>
         <SearchPanel />
         <LibrarySection personSearch={personSearch} />
-        <PeopleSection onFindInPhotos={findInPhotos} />
+        <GroupsSection onPeopleChanged={onPeopleChanged} />
+        <PeopleSection onFindInPhotos={findInPhotos} changed={peopleChanged} />
       </main>
       <ApiKeyDialog />
     </>

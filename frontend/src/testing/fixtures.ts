@@ -6,6 +6,7 @@ import type {
   PersonFindResult,
   PhotoFindResult,
 } from '@/features/library/api/library';
+import type { Group, GroupDetail, GroupFace, GroupList } from '@/features/groups/api/groups';
 import type { Person } from '@/features/people/api/people';
 import type { SearchResult } from '@/features/search/api/search';
 
@@ -188,4 +189,66 @@ export const libraryStatus: LibraryStatus = {
     { folder: 'holiday', indexed: false, photos: 0, faces: 0, last_indexed: null, skipped: [] },
   ],
   job: null,
+};
+
+/** The groups of library faces: Ada Lovelace's (an enrolled person) and two nobody named, biggest first. */
+export const adaGroup: Group = {
+  id: 'g-ada',
+  name: 'Ada Lovelace',
+  person_id: 'ada_lovelace',
+  faces: 4,
+  photos: 4,
+  hidden: false,
+  cover: { face_id: 'fa1', face_url: '/api/library/faces/fa1/image' },
+};
+
+export const strangerGroup: Group = {
+  id: 'g-stranger',
+  name: null,
+  person_id: null,
+  faces: 3,
+  photos: 3,
+  hidden: false,
+  cover: { face_id: 'fs1', face_url: '/api/library/faces/fs1/image' },
+};
+
+export const otherGroup: Group = {
+  id: 'g-other',
+  name: null,
+  person_id: null,
+  faces: 2,
+  photos: 2,
+  hidden: false,
+  cover: { face_id: 'fo1', face_url: '/api/library/faces/fo1/image' },
+};
+
+export const groupList: GroupList = {
+  groups: [adaGroup, strangerGroup, otherGroup],
+  ungrouped: 5,
+  min_faces: 2,
+  grouping: null,
+};
+
+const groupFace = (face_id: string, folder: string, path: string, taken_at: string | null): GroupFace => ({
+  face_id,
+  photo_id: `p-${face_id}`,
+  folder,
+  path,
+  box: { left: 100, top: 100, right: 200, bottom: 220 },
+  width: 800,
+  height: 600,
+  image_url: `/api/library/photos/p-${face_id}/image`,
+  face_url: `/api/library/faces/${face_id}/image`,
+  taken_at,
+  taken_from: taken_at ? 'camera' : null,
+});
+
+/** The stranger's group, newest photo first: one photo in the library folder itself, one without a date. */
+export const strangerDetail: GroupDetail = {
+  group: strangerGroup,
+  faces: [
+    groupFace('fs1', 'samples', '2025/reunion.jpg', '2025-06-01T12:00:00'),
+    groupFace('fs2', '.', 'party.jpg', '2024-03-12T14:30:00'),
+    groupFace('fs3', 'samples', 'old/scan.jpg', null),
+  ],
 };

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { config, libraryPhoto, libraryStatus, paulRudd, personFindResult } from './fixtures';
+import { config, groupList, libraryPhoto, libraryStatus, paulRudd, personFindResult, strangerDetail } from './fixtures';
 
 /** Default answers for every endpoint the page calls; tests override them with server.use(). */
 const handlers = [
@@ -15,6 +15,10 @@ const handlers = [
   ),
   http.get('*/api/library/find', () => HttpResponse.json(personFindResult)),
   http.get('*/api/library/photos/:id', () => HttpResponse.json(libraryPhoto)),
+  http.get('*/api/library/groups', () => HttpResponse.json(groupList)),
+  // Before groups/:id, which would take "suggestions" for an id.
+  http.get('*/api/library/groups/suggestions', () => HttpResponse.json({ suggestions: [] })),
+  http.get('*/api/library/groups/:id', () => HttpResponse.json(strangerDetail)),
 ];
 
 export const server = setupServer(...handlers);

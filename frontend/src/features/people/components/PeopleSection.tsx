@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { createPerson } from '../api/people';
 import { usePeople } from '../api/use-people';
 import { EnrollForm } from './EnrollForm';
@@ -7,10 +8,17 @@ import { PersonCard, type FindInPhotos } from './PersonCard';
 type Props = {
   /** Shows the library photos a person is in (the page wires it to "Find in photos"); no button without it. */
   onFindInPhotos?: FindInPhotos | undefined;
+  /** Changes when the people changed elsewhere on the page (a group of library faces was named): the list is loaded
+   * again. */
+  changed?: number | undefined;
 };
 
-export function PeopleSection({ onFindInPhotos }: Props) {
+export function PeopleSection({ onFindInPhotos, changed = 0 }: Props) {
   const { people, loadError, busy, notice, change, refuse, reload } = usePeople();
+
+  useEffect(() => {
+    if (changed > 0) void reload();
+  }, [changed, reload]);
 
   return (
     <section className="panel people" id="people" aria-labelledby="people-title">
