@@ -136,7 +136,8 @@ def rates(result: dict, objects: int, faces: int) -> dict:
 
 def renamed(settings: Settings) -> Settings:
     return settings.model_copy(update={"collection": "BenchMovedPeople", "library_collection": "BenchMovedLibFace",
-                                       "library_photo_collection": "BenchMovedLibPhoto"})
+                                       "library_photo_collection": "BenchMovedLibPhoto",
+                                       "library_group_collection": "BenchMovedLibGroup"})
 
 
 @contextmanager

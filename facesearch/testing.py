@@ -1,5 +1,5 @@
-"""Helpers for the tests and the benchmarks, never imported by the product: private stacks on free ports, and a
-MinIO server (S3) for their backups."""
+"""Helpers for the tests and the benchmarks, never imported by the product: private stacks on free ports, Weaviate
+collections of a test's own, and a MinIO server (S3) for their backups."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import secrets
 import socket
 import subprocess
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,24 @@ MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
 """The MinIO server the backup tests run (github.com/minio/minio has no semver tags: this is its Go module
 version, built by scripts/lib.sh's `ensure_minio`)."""
 S3_REGION = "us-east-1"
+
+
+COLLECTIONS = ("collection", "library_collection", "library_photo_collection", "library_group_collection")
+"""The settings naming facesearch's Weaviate collections."""
+
+
+def own_collections(settings: Settings, prefix: str, **update: object) -> Settings:
+    """The same install with every collection of its own (named after `prefix` and a random suffix), so that tests
+    and benchmarks sharing a Weaviate never meet."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {field: f"{prefix}{field.title().replace('_', '')}{suffix}" for field in COLLECTIONS}
+    return settings.model_copy(update={**names, **update})
+
+
+def drop_collections(client, settings: Settings) -> None:  # noqa: ANN001 - a weaviate client
+    """Delete every collection `settings` names (those that do not exist are left alone)."""
+    for field in COLLECTIONS:
+        client.collections.delete(getattr(settings, field))
 
 
 def default_minio_bin() -> Path:

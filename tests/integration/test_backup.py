@@ -17,6 +17,7 @@ from weaviate.classes.query import Filter
 
 from facesearch.local.stack import LocalStack, settings_env
 from facesearch.settings import ROOT, Settings
+from facesearch.store.backup import collection_names
 from facesearch.store.connection import connect
 from facesearch.store.writes import vector_of
 from tests.conftest import IMAGES, LOOK_FOR, private_settings, started
@@ -144,7 +145,7 @@ def test_restore_over_existing_collections_is_refused(world: World) -> None:
     s = world.settings
     sentence = refused(cli(s, "restore", NAME))
     assert sentence == (
-        f"Weaviate already has {s.collection}, {s.library_collection}, {s.library_photo_collection}, which the backup "
+        f"Weaviate already has {', '.join(sorted(collection_names(s)))}, which the backup "
         f"{NAME} would restore: run `python -m facesearch restore {NAME} --replace` to delete them and restore the "
         "backup's."
     )
@@ -191,7 +192,7 @@ def test_a_name_in_use_is_refused_and_the_list_shows_the_backup(world: World) ->
     assert refused(cli(s, "backup", NAME)) == f"There is already a backup named {NAME}; choose another name."
     [line] = [line for line in ok(cli(s, "backup", "--list")).splitlines() if line.startswith(f"{NAME}  ")]
     assert line.endswith(
-        f"  SUCCESS  {', '.join(sorted([s.collection, s.library_collection, s.library_photo_collection]))}"
+        f"  SUCCESS  {', '.join(sorted(collection_names(s)))}"
     ), line
 
 

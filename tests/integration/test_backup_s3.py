@@ -18,7 +18,7 @@ from weaviate.classes.config import ConsistencyLevel
 
 from facesearch.local.stack import LocalStack, settings_env
 from facesearch.settings import ROOT, Settings, node_hostname, node_program, weaviate_key
-from facesearch.store.backup import cluster_needs_s3
+from facesearch.store.backup import cluster_needs_s3, collection_names
 from facesearch.store.connection import connect, connect_to
 from facesearch.testing import S3Server, s3_server
 from tests.conftest import IMAGES, LOOK_FOR, private_cluster_settings, started
@@ -126,7 +126,7 @@ def test_every_node_writes_its_part_of_the_backup_into_the_bucket(world: World) 
     s = world.settings
     [line] = [line for line in ok(cli(s, "backup", "--list")).splitlines() if line.startswith(f"{NAME}  ")]
     assert line.endswith(
-        f"  SUCCESS  {', '.join(sorted([s.collection, s.library_collection, s.library_photo_collection]))}"
+        f"  SUCCESS  {', '.join(sorted(collection_names(s)))}"
     ), line
 
 
@@ -160,7 +160,7 @@ def test_restore_after_deleting_the_collections_gives_the_same_answers_on_every_
     s = world.settings
     client = connect(s)
     try:
-        for name in (s.collection, s.library_collection, s.library_photo_collection):
+        for name in collection_names(s):
             client.collections.delete(name)
     finally:
         client.close()

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from facesearch.store.connection import connect
 from facesearch.store.library import LibraryFace
 from facesearch.store.people import People, ensure_people
 from facesearch.store.space import vector_space
+from facesearch.testing import drop_collections, own_collections
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tools.make_library_samples import Region, compose
 
@@ -105,13 +105,7 @@ class Lib:
 
 @pytest.fixture(scope="module")
 def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]:
-    suffix = uuid.uuid4().hex[:8]
-    images = tmp_path_factory.mktemp("images")
-    settings = stack.settings.model_copy(update={
-        "collection": f"TestGroupPeople{suffix}", "library_collection": f"TestGroupFace{suffix}",
-        "library_photo_collection": f"TestGroupPhoto{suffix}", "library_group_collection": f"TestGroup{suffix}",
-        "images_dir": images,
-    })
+    settings = own_collections(stack.settings, "TestGroups", images_dir=tmp_path_factory.mktemp("images"))
     folder = tmp_path_factory.mktemp("library") / "photos"
     folder.mkdir()
     truth = make_photos(folder, [n for n in PHOTOS if n != "f.jpg"], tmp_path_factory.mktemp("portraits"))
@@ -122,9 +116,7 @@ def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]
         library = records.ensure_library(client, settings, space)
         yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, truth, Grouper(rule_of(settings)))
     finally:
-        for name in (settings.collection, settings.library_collection, settings.library_photo_collection,
-                     settings.library_group_collection):
-            client.collections.delete(name)
+        drop_collections(client, settings)
         client.close()
 
 

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from facesearch.local.stack import settings_env
 from facesearch.settings import ROOT, Settings
 from facesearch.store import people as store
 from facesearch.store.connection import connect
+from facesearch.testing import drop_collections, own_collections
 from tests.conftest import private_settings, started
 from tools.derive_people import derive_people
 
@@ -57,16 +57,11 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 def settings(running: Settings) -> Iterator[Settings]:
     """The private stack with collections of this test's own, deleted at the end; detection in 2 worker
     processes, as the importer runs by default."""
-    suffix = uuid.uuid4().hex[:8]
-    own = running.model_copy(update={
-        "collection": f"Faults{suffix}", "library_collection": f"FaultsLibFace{suffix}",
-        "library_photo_collection": f"FaultsLibPhoto{suffix}", "import_workers": 2,
-    })
+    own = own_collections(running, "Faults", import_workers=2)
     yield own
     client = connect(own)
     try:
-        for name in (own.collection, own.library_collection, own.library_photo_collection):
-            client.collections.delete(name)
+        drop_collections(client, own)
     finally:
         client.close()
 

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from facesearch.store.connection import connect
 from facesearch.store.library import LibraryFace
 from facesearch.store.people import People, ensure_people
 from facesearch.store.space import vector_space
+from facesearch.testing import drop_collections, own_collections
 from facesearch.face.detect import iou
 from tests.camera import group_photo
 from tests.conftest import IMAGES, LOOK_FOR, Stack
@@ -94,11 +94,7 @@ def build_folder(folder: Path) -> dict[str, dict[str, Region]]:
 
 @pytest.fixture(scope="module")
 def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]:
-    suffix = uuid.uuid4().hex[:8]
-    settings = stack.settings.model_copy(update={
-        "collection": f"TestPeople{suffix}", "library_collection": f"TestLibFace{suffix}",
-        "library_photo_collection": f"TestLibPhoto{suffix}",
-    })
+    settings = own_collections(stack.settings, "TestLib")
     folder = tmp_path_factory.mktemp("library") / "photos"
     regions = build_folder(folder)
     client = connect(settings)
@@ -109,8 +105,7 @@ def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]
         library = records.ensure_library(client, settings, space)
         yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, regions)
     finally:
-        for name in (settings.collection, settings.library_collection, settings.library_photo_collection):
-            client.collections.delete(name)
+        drop_collections(client, settings)
         client.close()
 
 

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from facesearch.settings import ROOT
 from facesearch.store import library as records
 from facesearch.store.connection import connect
 from facesearch.store.space import face_collection, vector_space
+from facesearch.testing import drop_collections, own_collections
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tests.integration.test_library_api import index
 
@@ -190,9 +190,7 @@ def test_a_moved_or_touched_photo_keeps_its_date(stack: Stack, folder: Path) -> 
 
 
 def test_collections_made_before_dates_were_kept_get_the_properties(stack: Stack) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    settings = stack.settings.model_copy(update={
-        "library_collection": f"OldLibFace{suffix}", "library_photo_collection": f"OldLibPhoto{suffix}"})
+    settings = own_collections(stack.settings, "Old")
     client = connect(settings)
     try:
         space = vector_space(settings)
@@ -204,6 +202,5 @@ def test_collections_made_before_dates_were_kept_get_the_properties(stack: Stack
             assert wanted <= {p.name for p in collection.config.get().properties}
         records.ensure_library(client, settings, space)  # a second time adds nothing, refuses nothing
     finally:
-        for name in (settings.library_collection, settings.library_photo_collection):
-            client.collections.delete(name)
+        drop_collections(client, settings)
         client.close()

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +32,8 @@ from facesearch.people.search import search_photo
 from facesearch.people.sync import import_people
 from facesearch.settings import ROOT, Settings
 from facesearch.store.connection import connect, ensure_handles
-from facesearch.store.transfer import KINDS, LIBRARY_FACE, LIBRARY_PHOTO, PERSON_FACE, collection_names
+from facesearch.store.transfer import KINDS, LIBRARY_FACE, LIBRARY_GROUP, LIBRARY_PHOTO, PERSON_FACE, collection_names
+from facesearch.testing import own_collections
 from facesearch.transfer import exportfile
 from facesearch.transfer.exporting import export_file
 from facesearch.transfer.importing import import_file
@@ -42,19 +42,11 @@ from tests.conftest import IMAGES, LOOK_FOR, Stack, private_cluster_settings, st
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 SAMPLES = ROOT / "library" / "samples"
-COUNTS = {PERSON_FACE: 8, LIBRARY_PHOTO: 6, LIBRARY_FACE: 13}
+COUNTS = {PERSON_FACE: 8, LIBRARY_PHOTO: 6, LIBRARY_FACE: 13, LIBRARY_GROUP: 7}
+"""The samples: 8 people enrolled; 6 library photos with 13 faces, of 7 of those people (a group each)."""
 TOTAL = sum(COUNTS.values())
 SIMILARITY = 0.001
 """How far two similarities (certainties, 0..1) of the same answer may differ between installs."""
-
-
-def own_collections(settings: Settings, prefix: str, **update: object) -> Settings:
-    """The same install with collections of its own (named after `prefix`), so that tests do not meet."""
-    suffix = uuid.uuid4().hex[:8]
-    return settings.model_copy(update={
-        "collection": f"{prefix}People{suffix}", "library_collection": f"{prefix}LibFace{suffix}",
-        "library_photo_collection": f"{prefix}LibPhoto{suffix}", **update,
-    })
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
