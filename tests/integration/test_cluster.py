@@ -6,6 +6,7 @@ reads) with the sample people imported. The tests kill its nodes; each leaves ev
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +27,10 @@ from facesearch.settings import Settings, node_program, weaviate_key
 from facesearch.store.cluster import local_names as cluster_names
 from facesearch.store.connection import connect, connect_to
 from tests.conftest import IMAGES, LOOK_FOR, Stack, bearer, private_cluster_settings, started
+from tests.integration.test_groups import make_photos
+
+PHOTOS_OF_PEOPLE = ("a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg")
+"""test_groups' photos: five enrolled people in two or three photos each, two strangers once each."""
 
 CATCH_UP_S = 300
 """Longest wait (s) for a restarted node to hold every object: a deadline for polling, not a speed goal.
@@ -173,3 +179,36 @@ def test_stopping_and_starting_the_cluster_keeps_every_object_once(cluster: Clus
         assert held == before, f"node {k} after a restart"
         assert all(len(ids) == len(set(ids)) for ids in held.values())
     assert answers(cluster.api)  # the API serves again
+
+
+def people_in(run, folder: Path) -> list[tuple[str | None, frozenset]]:  # noqa: ANN001 - a `facesearch` runner
+    """`library index FOLDER` then `library people FOLDER --json`: each group's name and faces (path, box)."""
+    for args in (("library", "index", str(folder)), ("library", "people", str(folder), "--json")):
+        done = run(*args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return sorted(((g["name"], frozenset((f["path"], tuple(f["box"].values())) for f in g["faces"]))
+                   for g in json.loads(done.stdout)), key=repr)
+
+
+def test_the_people_in_the_photos_are_grouped_on_three_nodes_as_on_one(
+    stack: Stack, cluster: Cluster, tmp_path: Path
+) -> None:
+    folder = tmp_path / "people"
+    folder.mkdir()
+    make_photos(folder, list(PHOTOS_OF_PEOPLE), tmp_path)
+    one = stack.settings
+
+    def run_on_one(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **settings_env(one)}
+        return subprocess.run([sys.executable, "-m", "facesearch", *args], env=env, text=True, capture_output=True,
+                              timeout=600, cwd=LOOK_FOR.parent)
+
+    try:
+        on_three, on_one = people_in(cluster.run, folder), people_in(run_on_one, folder)
+        assert on_three == on_one
+        # the five enrolled people's groups; the strangers, once each, in none
+        assert sorted(name for name, _ in on_three) == ["Dina Titus", "Kyrsten Sinema", "Norma Torres", "Seth Moulton",
+                                                        "Ted Lieu"]
+    finally:
+        run_on_one("library", "remove", str(folder))
+        cluster.run("library", "remove", str(folder))
