@@ -1,3 +1,4 @@
+import { ProgressBar } from '../../../components/ProgressBar';
 import type { GroupingJob } from '../api/groups';
 
 /** A running regrouping's progress bar, or how the last one ended. */
@@ -13,22 +14,5 @@ export function GroupingProgress({ job }: { job: GroupingJob }) {
       </p>
     );
   }
-  // Until the faces are counted, the bar has no value (an indeterminate progress bar).
-  const counted = total > 0;
-  return (
-    <div className="job">
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label="Grouping faces"
-        aria-valuemin={0}
-        {...(counted ? { 'aria-valuenow': done, 'aria-valuemax': total, 'aria-valuetext': `${done} of ${total}` } : {})}
-      >
-        <span className="progress__bar" style={{ width: counted ? `${(done / total) * 100}%` : '0%' }} />
-      </div>
-      <p className="muted">
-        Grouping the library’s faces again… {counted && `${done} of ${total}`}
-      </p>
-    </div>
-  );
+  return <ProgressBar label="Grouping the library’s faces again" done={done} total={total} unit="faces" />;
 }

@@ -185,7 +185,7 @@ describe('GroupsSection', () => {
     render(<GroupsSection pollMs={POLL_MS} />);
     await user.click(await screen.findByRole('button', { name: 'Group again' }));
 
-    const progress = await screen.findByRole('progressbar', { name: 'Grouping faces' });
+    const progress = await screen.findByRole('progressbar', { name: 'Grouping the library’s faces again' });
     expect(progress).toHaveAttribute('aria-valuenow', '10');
     expect(progress).toHaveAttribute('aria-valuemax', '40');
     expect(screen.getByRole('button', { name: 'Group again' })).toBeDisabled();
@@ -207,7 +207,7 @@ describe('GroupsSection', () => {
     const user = userEvent.setup();
     render(<GroupsSection pollMs={POLL_MS} />);
     await user.click(await screen.findByRole('button', { name: 'Group again' }));
-    await screen.findByRole('progressbar', { name: 'Grouping faces' });
+    await screen.findByRole('progressbar', { name: 'Grouping the library’s faces again' });
     finishGrouping({ state: 'failed', summary: null, error: 'Weaviate is not reachable.' });
     expect(await screen.findByRole('alert')).toHaveTextContent('Grouping the faces again failed: Weaviate is not reachable.');
   });
