@@ -18,12 +18,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
 
 from facesearch.local.stack import CLUSTER_PORTS, StackError
 from facesearch.settings import Settings
+
+if TYPE_CHECKING:
+    from facesearch.store.library import Library
+    from facesearch.store.people import People
 
 
 PORTS = range(10_000, 32_000)
@@ -108,6 +113,25 @@ def drop_collections(client, settings: Settings) -> None:  # noqa: ANN001 - a we
     """Delete every collection `settings` names (those that do not exist are left alone)."""
     for field in COLLECTIONS:
         client.collections.delete(getattr(settings, field))
+
+
+@contextmanager
+def private_library(settings: Settings, prefix: str, **update: object) -> Iterator[tuple[Settings, People, Library]]:
+    """The people's and the library's collections of a test's own on `settings`' Weaviate (`own_collections`), made
+    empty and deleted at the end: (those settings, the people, the library)."""
+    from facesearch.store.connection import connect
+    from facesearch.store.library import ensure_library
+    from facesearch.store.people import ensure_people
+    from facesearch.store.space import vector_space
+
+    own = own_collections(settings, prefix, **update)
+    client = connect(own)
+    try:
+        space = vector_space(own)
+        yield own, ensure_people(client, own, space), ensure_library(client, own, space)
+    finally:
+        drop_collections(client, own)
+        client.close()
 
 
 def default_minio_bin() -> Path:

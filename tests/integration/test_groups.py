@@ -27,11 +27,9 @@ from facesearch.people.search import search_photo
 from facesearch.settings import Settings
 from facesearch.store import groups as store
 from facesearch.store import library as records
-from facesearch.store.connection import connect
 from facesearch.store.library import LibraryFace
-from facesearch.store.people import People, ensure_people
-from facesearch.store.space import vector_space
-from facesearch.testing import drop_collections, own_collections
+from facesearch.store.people import People
+from facesearch.testing import private_library
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tools.make_library_samples import Region, compose
 
@@ -105,19 +103,12 @@ class Lib:
 
 @pytest.fixture(scope="module")
 def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]:
-    settings = own_collections(stack.settings, "TestGroups", images_dir=tmp_path_factory.mktemp("images"))
+    images = tmp_path_factory.mktemp("images")
     folder = tmp_path_factory.mktemp("library") / "photos"
     folder.mkdir()
     truth = make_photos(folder, [n for n in PHOTOS if n != "f.jpg"], tmp_path_factory.mktemp("portraits"))
-    client = connect(settings)
-    try:
-        space = vector_space(settings)
-        people = ensure_people(client, settings, space)
-        library = records.ensure_library(client, settings, space)
+    with private_library(stack.settings, "TestGroups", images_dir=images) as (settings, people, library):
         yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, truth, Grouper(rule_of(settings)))
-    finally:
-        drop_collections(client, settings)
-        client.close()
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,9 @@ from facesearch.people.scan import scan_images
 from facesearch.people.sync import import_people
 from facesearch.settings import Settings
 from facesearch.store import library as records
-from facesearch.store.connection import connect
 from facesearch.store.library import LibraryFace
-from facesearch.store.people import People, ensure_people
-from facesearch.store.space import vector_space
-from facesearch.testing import drop_collections, own_collections
+from facesearch.store.people import People
+from facesearch.testing import private_library
 from facesearch.face.detect import iou
 from tests.camera import group_photo
 from tests.conftest import IMAGES, LOOK_FOR, Stack
@@ -94,19 +92,11 @@ def build_folder(folder: Path) -> dict[str, dict[str, Region]]:
 
 @pytest.fixture(scope="module")
 def lib(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lib]:
-    settings = own_collections(stack.settings, "TestLib")
     folder = tmp_path_factory.mktemp("library") / "photos"
     regions = build_folder(folder)
-    client = connect(settings)
-    try:
-        space = vector_space(settings)
-        people = ensure_people(client, settings, space)
+    with private_library(stack.settings, "TestLib") as (settings, people, library):
         import_people(people, scan_images(IMAGES))
-        library = records.ensure_library(client, settings, space)
         yield Lib(settings, people, library, FaceModels.detector_only("yunet"), folder, regions)
-    finally:
-        drop_collections(client, settings)
-        client.close()
 
 
 @pytest.fixture(scope="module")
