@@ -9,22 +9,18 @@ its faces.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 from PIL import Image, ImageOps
 
+from tests.browser.e2e import run_e2e
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tests.integration.test_library_api import index
 from tools.make_library_samples import compose
 
-ROOT = IMAGES.parent
-FRONTEND = ROOT / "frontend"
 FOLDER = "groups-e2e"
 NAME = "E2E Group Person"
 STRANGER = LOOK_FOR / "Peggy_Whitson.jpg"
@@ -83,8 +79,6 @@ def forget_person(api: httpx.Client, name: str) -> None:
 
 
 def test_people_in_your_photos_end_to_end(stack: Stack, tmp_path: Path) -> None:
-    if not (FRONTEND / "node_modules").is_dir() or not (FRONTEND / "dist" / "index.html").is_file():
-        pytest.fail("The page is not built: run `bash tests/run.sh`, which installs and builds it.")
     folder = stack.settings.library_root / FOLDER
     make_photos(folder, tmp_path)
     try:
@@ -94,19 +88,14 @@ def test_people_in_your_photos_end_to_end(stack: Stack, tmp_path: Path) -> None:
             regroup(stack.api)
             assert stranger_grouped(stack.api), stack.api.get("/api/library/groups", params={"folder": FOLDER}).text
         env = {
-            **os.environ,
-            "FACESEARCH_URL": stack.settings.api_url,
+                "FACESEARCH_URL": stack.settings.api_url,
             "FACESEARCH_API_KEY": stack.key,  # typed into the page's prompt on its first change
             "FACESEARCH_LIBRARY_FOLDER": FOLDER,
             "FACESEARCH_GROUP_PATHS": json.dumps(STRANGER_PHOTOS),
             "FACESEARCH_GROUP_NAME": NAME,
             "FACESEARCH_ENROLLED_NAME": "Ted Lieu",
         }
-        done = subprocess.run(
-            [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/groups.test.mjs"],
-            cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
-        )
-        assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+        run_e2e("groups.test.mjs", env)
     finally:
         forget_person(stack.api, NAME)
         stack.api.delete(f"/api/library/folders/{FOLDER}")

@@ -7,23 +7,16 @@ API, and the page must find every photo a face appears in, by a dropped photo an
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
-import pytest
 
+from tests.browser.e2e import FRONTEND, run_e2e
 from tests.conftest import IMAGES, LOOK_FOR, Stack
 from tests.integration.test_library_api import index
 from tools.make_library_samples import compose
 
-ROOT = IMAGES.parent
-FRONTEND = ROOT / "frontend"
-
 
 def test_find_in_photos_end_to_end(stack: Stack) -> None:
-    if not (FRONTEND / "node_modules").is_dir() or not (FRONTEND / "dist" / "index.html").is_file():
-        pytest.fail("The page is not built: run `bash tests/run.sh`, which installs and builds it.")
     folder = stack.settings.library_root / "e2e"
     (folder / "trip").mkdir(parents=True)
     ted, dina, seth, norma = (IMAGES / p / "1.jpg" for p in ("Ted_Lieu", "Dina_Titus", "Seth_Moulton", "Norma_Torres"))
@@ -33,19 +26,14 @@ def test_find_in_photos_end_to_end(stack: Stack) -> None:
     try:
         assert index(stack.api, "e2e")["state"] == "done"
         env = {
-            **os.environ,
-            "FACESEARCH_URL": stack.settings.api_url,
+                "FACESEARCH_URL": stack.settings.api_url,
             "FACESEARCH_LIBRARY_FOLDER": "e2e",
             "FACESEARCH_QUERY_PHOTO": str(LOOK_FOR / "Ted_Lieu.jpg"),  # another photo of him
             "FACESEARCH_EXPECTED_PATHS": json.dumps(["trip/group.jpg", "pair.jpg"]),
             "FACESEARCH_PERSON_ID": "Ted_Lieu",
             "FACESEARCH_SCREENSHOT_DIR": str(FRONTEND / "e2e" / "screenshots"),
         }
-        done = subprocess.run(
-            [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/library.test.mjs"],
-            cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
-        )
-        assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+        run_e2e("library.test.mjs", env)
     finally:
         stack.api.delete("/api/library/folders/e2e")
         shutil.rmtree(folder)

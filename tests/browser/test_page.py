@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from facesearch.api import keys
+from tests.browser.e2e import run_e2e
 from tests.conftest import LOOK_FOR, Stack
 from tests.integration.test_access import second_api
 from tests.integration.test_formats import phone_photo
 
 ROOT = LOOK_FOR.parent
-FRONTEND = ROOT / "frontend"
 
 
 def test_page_end_to_end(stack: Stack, tmp_path: Path) -> None:
-    if not (FRONTEND / "node_modules").is_dir() or not (FRONTEND / "dist" / "index.html").is_file():
-        pytest.fail("The page is not built: run `bash tests/run.sh`, which installs and builds it.")
     for fmt, ending in (("HEIF", "heic"), ("AVIF", "avif")):  # as an iPhone stores them: turned, EXIF orientation 6
         (tmp_path / f"Ted_Lieu.{ending}").write_bytes(phone_photo(Image.open(LOOK_FOR / "Ted_Lieu.jpg"), fmt))
     env = {
-        **os.environ,
         "FACESEARCH_URL": stack.settings.api_url,
         "FACESEARCH_SAMPLES": str(LOOK_FOR),
         "FACESEARCH_KNOWN_CONFUSIONS": str(ROOT / "tests" / "known_confusions.json"),
         "FACESEARCH_API_KEY": stack.key,  # typed into the page's prompt (after a wrong one)
         "FACESEARCH_PHONE_PHOTOS": str(tmp_path),
     }
-    done = subprocess.run(
-        [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/page.test.mjs"],
-        cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+    run_e2e("page.test.mjs", env)
 
 
 def test_page_when_reads_need_a_key(stack: Stack, tmp_path: Path) -> None:
@@ -45,16 +34,11 @@ def test_page_when_reads_need_a_key(stack: Stack, tmp_path: Path) -> None:
     try:
         with second_api(stack, tmp_path, api_read_key_required=True) as settings:
             env = {
-                **os.environ,
-                "FACESEARCH_URL": settings.api_url,
+                        "FACESEARCH_URL": settings.api_url,
                 "FACESEARCH_API_KEY": reader,
                 "FACESEARCH_QUERY_PHOTO": str(LOOK_FOR / "Seth_Moulton.jpg"),
                 "FACESEARCH_PERSON_NAME": "Seth Moulton",
             }
-            done = subprocess.run(
-                [shutil.which("node") or "node", "--test", "--test-reporter=spec", "e2e/keys.test.mjs"],
-                cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900,
-            )
-        assert done.returncode == 0, f"browser tests failed:\n{done.stdout[-8000:]}\n{done.stderr[-4000:]}"
+            run_e2e("keys.test.mjs", env)
     finally:
         keys.revoke(stack.settings, record.id)
