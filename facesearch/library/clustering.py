@@ -39,7 +39,8 @@ def whispers(n: int, edges: Sequence[Edge], *, weighted: bool = True) -> list[in
     pairs = [(i, j, max(s, 0.0) if weighted else 1.0) for i, j, s in edges]
     labels = list(dlib.chinese_whispers(pairs)) if pairs else []
     # dlib knows only the faces up to the highest one an edge names: the others are groups of their own.
-    return labels + list(range(max(labels, default=-1) + 1, max(labels, default=-1) + 1 + n - len(labels)))
+    unused = max(labels, default=-1) + 1
+    return labels + list(range(unused, unused + n - len(labels)))
 
 
 def distance_graph(n: int, edges: Sequence[Edge], *, padding: float | None = None,

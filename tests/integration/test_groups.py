@@ -39,7 +39,7 @@ PHOTOS = {
     "a.jpg": ["Ted_Lieu/1", "Dina_Titus/1", "Seth_Moulton/1"],
     "b.jpg": ["Norma_Torres/1", "Kyrsten_Sinema/1", "Ted_Lieu/look"],
     "c.jpg": ["Dina_Titus/look", "Seth_Moulton/look", "Norma_Torres/look"],
-    "d.jpg": ["Kyrsten_Sinema/look", "Ted_Lieu/1-mirror", "Chris_Pratt/look"],
+    "d.jpg": ["Kyrsten_Sinema/1-mirror", "Ted_Lieu/1-mirror", "Chris_Pratt/look"],
     "e.jpg": ["Dina_Titus/1-mirror", "Seth_Moulton/look-mirror", "Peggy_Whitson/look"],
     "f.jpg": ["Dina_Titus/look-mirror", "Ted_Lieu/look-mirror"],
 }
