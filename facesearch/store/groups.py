@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -110,16 +111,23 @@ def all_faces(library: Library, *, vectors: bool = False) -> list[LibraryFace]:
     return [stored_face(o) for o in library.faces.iterator(include_vector=vectors, return_properties=FACE_PROPERTIES)]
 
 
+UPDATES = 8
+"""Face updates sent to Weaviate at once (each is its own request: Weaviate's batches replace whole objects)."""
+
+
 def place(library: Library, face_ids: Iterable[str], group_id: str, **more: object) -> None:
     """Put faces in a group ("": in none), with more properties to set (`group_fixed`, `person_id`, `not_groups`)."""
-    for face_id in face_ids:
-        library.faces.data.update(uuid=face_id, properties={"group_id": group_id, **more})
+    set_faces(library, {face_id: {"group_id": group_id, **more} for face_id in face_ids})
 
 
 def set_faces(library: Library, changes: dict[str, dict[str, object]]) -> None:
-    """Set properties face by face: face id -> the properties to set."""
-    for face_id, properties in changes.items():
-        library.faces.data.update(uuid=face_id, properties=properties)
+    """Set properties face by face: face id -> the properties to set (UPDATES at a time)."""
+    if len(changes) <= 1:
+        for face_id, properties in changes.items():
+            library.faces.data.update(uuid=face_id, properties=properties)
+        return
+    with ThreadPoolExecutor(UPDATES) as pool:
+        list(pool.map(lambda item: library.faces.data.update(uuid=item[0], properties=item[1]), changes.items()))
 
 
 def neighbours(library: Library, vector: Sequence[float], limit: int, max_distance: float) -> list[tuple[LibraryFace, float]]:
