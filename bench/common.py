@@ -183,3 +183,16 @@ def place(source: Path, target: Path) -> None:
         os.link(source.resolve(), target)
     except OSError:
         shutil.copy2(source.resolve(), target)
+
+
+def reset_peak_memory() -> None:
+    """Start this process's peak resident memory (VmHWM) again from what it holds now (Linux: /proc/self/clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory (MiB) since it started or since `reset_peak_memory`."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -15,7 +15,7 @@ import pytest
 from facesearch.settings import ROOT
 
 SCRIPTS = ["accuracy", "latency", "import", "scale", "library", "detect", "fusion", "load", "cli", "bombs", "transfer",
-           "formats", "camera"]
+           "formats", "camera", "cluster"]
 
 
 @pytest.mark.integration
