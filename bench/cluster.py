@@ -17,8 +17,10 @@ chosen setting, how many pairs share a group and how many of their faces are ung
 
 Speed: each product method's chosen setting as a full grouping of the library (read every vector, ask every face's
 neighbours once, then per method cut its graph and cluster), then the same at --synthetic faces (384-d, drawn as
-bench/scale.py draws them) with this process's peak memory and Weaviate's. The product's own regroup
-(facesearch.library.grouping) is timed in `product_grouping`, a hook for it.
+bench/scale.py draws them) with this process's peak memory and Weaviate's. Then facesearch's own grouping
+(facesearch.library.grouping, its defaults) on both: on the library, every face grouped as indexing groups it, face
+after face, and a full regroup, each scored like the methods; on both, a full regroup's time and peak memory, and the
+time per face of 1,000 faces grouped as new ones after it (`product_grouping`).
 
 Usage: .venv/bin/python bench/cluster.py [--data DIR ...] [--k 5,10,20] [--distances 0.06,0.08,..] [--synthetic 100000]
        [--smoke]
@@ -52,6 +54,8 @@ from weaviate.classes.query import MetadataQuery  # noqa: E402
 from weaviate.collections import Collection  # noqa: E402
 
 from facesearch.library import clustering  # noqa: E402
+from facesearch.library.grouping import Grouper, rule_of  # noqa: E402
+from facesearch.store import groups  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
 from facesearch.store import library as records  # noqa: E402
 from facesearch.store.connection import connect  # noqa: E402
@@ -306,19 +310,62 @@ def print_grouping(where: str, t: dict) -> None:
               f"{m['ungrouped']:,} faces ungrouped", flush=True)
 
 
-def product_grouping(settings, library: records.Library) -> dict | None:  # noqa: ANN001 - Settings
-    """HOOK, to be wired in by the product's side: time facesearch.library.grouping on `library` as it stands (the
-    LFW library, then the synthetic one): a full regroup (`Grouper(rule).regroup(library)`), and, on the LFW library,
-    adding 1,000 faces incrementally (`Grouper.group_new`). Return {"regroup_s": .., "report": .., ...}; None (not
-    measured) until then."""
-    return None
+ADDED = 1_000
+"""Faces grouped one after the other as if just indexed, after a regroup, to time the incremental path."""
 
 
-def print_product(where: str, found: dict | None) -> None:
-    if found is None:
-        print(f"product regroup ({where}): not measured yet (bench/cluster.py product_grouping is a hook)", flush=True)
-    else:
-        print(f"product regroup ({where}): {found}", flush=True)
+def product_grouping(settings, library: records.Library, faces: Faces | None = None) -> dict:  # noqa: ANN001
+    """facesearch.library.grouping itself, with its defaults, on `library` as it stands. With labelled `faces` (the
+    LFW library): every face grouped as it would be while indexing, one after the other in the order of the photos
+    (`Grouper.group_new` on faces in no group), and then a full regroup (`Grouper.regroup`), each timed and scored
+    like the methods. Then, on any library, the last ADDED faces taken out of their groups and grouped again as new
+    faces are: the time per face is what a new photo's faces wait for their group."""
+    grouper = Grouper(rule_of(settings))
+    setting = Setting(grouper.rule.method, grouper.rule.max_distance, grouper.rule.k, grouper.rule.options,
+                      grouper.rule.min_faces)
+    order = [f.id for f in sorted(groups.all_faces(library), key=lambda f: (f.folder, f.path, f.box.left))]
+    found: dict = {"setting": setting.name(), "faces": len(order)}
+    if faces is not None:
+        identities = sum(1 for c in Counter(faces.truth.values()).values() if c >= 2)
+        ungroup(library, order)
+        seconds = timed(lambda: grouper.group_new(library, order))[1]
+        found["incremental"] = measure(faces, labels_of(library, faces), setting, seconds, identities)
+    reset_peak_memory()
+    report, seconds = timed(lambda: grouper.regroup(library))
+    found["regroup_s"], found["regroup_peak_mb"], found["regroup"] = seconds, peak_memory_mb(), report.summary()
+    if faces is not None:
+        found["regroup_scores"] = measure(faces, labels_of(library, faces), setting, seconds, identities)
+    added = order[-ADDED:]
+    ungroup(library, added)
+    seconds = timed(lambda: grouper.group_new(library, added))[1]
+    found["added"] = {"faces": len(added), "s": seconds, "ms_per_face": 1000 * seconds / max(1, len(added))}
+    return found
+
+
+def ungroup(library: records.Library, face_ids: list[str]) -> None:
+    """These faces in no group, as when just indexed (and no group record left without faces)."""
+    groups.set_faces(library, {face_id: {"group_id": ""} for face_id in face_ids})
+    held = set(groups.group_sizes(library))
+    groups.delete_groups(library, [g for g in groups.all_groups(library) if g not in held])
+
+
+def labels_of(library: records.Library, faces: Faces) -> list[int]:
+    """Each face's group (in the order of `faces.ids`) as a label: UNGROUPED for none."""
+    group_of = {f.id: f.group_id for f in groups.all_faces(library)}
+    numbers: dict[str, int] = {}
+    return [numbers.setdefault(group_of[i], len(numbers)) if group_of.get(i) else UNGROUPED for i in faces.ids]
+
+
+def print_product(where: str, found: dict) -> None:
+    print(f"facesearch's own grouping ({found['setting']}) on {where}, {found['faces']:,} faces:", flush=True)
+    if "incremental" in found:
+        print("  as indexed, face after face " + row_line(found["incremental"]).strip(), flush=True)
+        print("  full regroup               " + row_line(found["regroup_scores"]).strip(), flush=True)
+    print(f"  full regroup {found['regroup_s']:.1f} s (peak memory of this process {found['regroup_peak_mb']:.0f} MiB): "
+          f"{found['regroup']}", flush=True)
+    added = found["added"]
+    print(f"  {added['faces']:,} faces added after it, grouped as indexed: {added['s']:.1f} s, "
+          f"{added['ms_per_face']:.0f} ms per face", flush=True)
 
 
 def synthetic_faces(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -415,7 +462,7 @@ def best_of(chosen: dict[str, dict | None]) -> dict | None:
     return max(rows, key=lambda r: r["bcubed_f"]) if rows else None
 
 
-def speed(settings, stack, library: records.Library, work: Path,  # noqa: ANN001 - Settings, LocalStack
+def speed(settings, stack, library: records.Library, faces: Faces, work: Path,  # noqa: ANN001 - Settings, LocalStack
           chosen: dict[str, dict | None], args: argparse.Namespace) -> dict:
     """Each product method's chosen setting as a full grouping of the LFW library, then at --synthetic faces."""
     runs: Chosen = {name: (setting_of(row), args.runs[name]) for name, row in chosen.items()
@@ -425,7 +472,7 @@ def speed(settings, stack, library: records.Library, work: Path,  # noqa: ANN001
     for m in t["methods"].values():
         del m["labels"]
     print_grouping("the library", t)
-    result = {"library": t, "product_library": product_grouping(settings, library)}
+    result = {"library": t, "product_library": product_grouping(settings, library, faces)}
     print_product("LFW library", result["product_library"])
     if args.synthetic:
         records.forget_folder(library, folder_key(work / "library"))
@@ -477,7 +524,7 @@ def main() -> None:
                 faces, index = index_library(settings, library, data, work)
                 acc, chosen = accuracy(library, faces, args)
                 best = best_of(chosen)
-                timing = speed(settings, stack, library, work, chosen, args) if best else {}
+                timing = speed(settings, stack, library, faces, work, chosen, args) if best else {}
             finally:
                 client.close()
     report(machine, index, acc, best, timing, args)
