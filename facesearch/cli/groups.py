@@ -68,8 +68,12 @@ def _as_json(s: Session, summary: groups.Summary, folder: str | None) -> dict:
 def run_name(args) -> int:  # noqa: ANN001
     settings = get_settings()
     with session(settings) as s:
-        named = groups.name_group(s.library, s.handles.people, s.models, settings.images_dir, group_id(s, args.group),
-                                  args.name, merge=args.merge)
+        try:
+            named = groups.name_group(s.library, s.handles.people, s.models, settings.images_dir,
+                                      group_id(s, args.group), args.name, merge=args.merge)
+        except groups.PersonExists as e:
+            raise groups.PersonExists(f"{args.name} is enrolled already; to add this group's faces to them, run "
+                                      f"this again with --merge.") from e
         if args.merge:
             print(f"The group is now part of {named.name or named.person_id}.")
         else:

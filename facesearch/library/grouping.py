@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+import numpy as np
 
 from facesearch.face.models import face_size_floor
 from facesearch.library import clustering
@@ -128,35 +131,50 @@ class Grouper:
         store.place(library, [face.id, *(f.id for f in loose)], group_id)
         return 1 + len(loose)
 
-    def regroup(self, library: Library, on_progress: OnProgress | None = None) -> RegroupReport:
-        """Group the whole library again (see the module docstring); names and corrections are kept."""
-        faces = [f for f in store.all_faces(library, vectors=True)]
-        wide = [f for f in faces if self.groupable(f)]
-        labels = self.rule.cluster(len(wide), self.edges(library, wide, on_progress))
+    def regroup(
+        self, library: Library, on_progress: OnProgress | None = None, lock: AbstractContextManager = nullcontext()
+    ) -> RegroupReport:
+        """Group the whole library again (see the module docstring); names and corrections are kept. The groups are
+        written holding `lock` (the API's write lock, which its changes to groups take), and a face a user changed
+        while the library was being clustered is left as the user left it."""
+        faces, vectors = store.faces_and_vectors(library)
+        at = [i for i, f in enumerate(faces) if self.groupable(f)]
+        wide = [faces[i] for i in at]
+        labels = self.rule.cluster(len(wide), self.edges(library, wide, vectors[at], on_progress))
         clusters: dict[int, list[LibraryFace]] = defaultdict(list)
         for face, label in zip(wide, labels):
             if label >= 0:
                 clusters[label].append(face)
         people = {g.person_id: g.id for g in store.all_groups(library).values() if g.person_id}
         wanted = plan_groups(faces, list(clusters.values()), people)
-        return self._apply(library, faces, wanted, people)
+        with lock:
+            return self._apply(library, faces, wanted, people)
 
-    def edges(self, library: Library, faces: list[LibraryFace], on_progress: OnProgress | None) -> list[tuple[int, int, float]]:
-        """The neighbour graph: (i, j, cosine similarity) for i < j, each pair once."""
+    def edges(
+        self, library: Library, faces: list[LibraryFace], vectors: np.ndarray, on_progress: OnProgress | None
+    ) -> list[tuple[int, int, float]]:
+        """The neighbour graph of `faces` (their vectors row for row): (i, j, cosine similarity) for i < j, each pair
+        once, never two faces of one photo."""
         index = {f.id: i for i, f in enumerate(faces)}
-        found: set[tuple[int, int, float]] = set()
+        found: dict[tuple[int, int], float] = {}
+
+        def near(i: int) -> list[tuple[str, float]]:
+            return store.neighbour_ids(library, vectors[i].tolist(), self.rule.k + 1, self.rule.max_distance)
+
         with ThreadPoolExecutor(SEARCHES) as pool:
-            for done, (i, near) in enumerate(zip(range(len(faces)), pool.map(lambda f: self.near(library, f), faces)), 1):
-                for other, distance in near:
-                    j = index.get(other.id)
-                    if j is not None and j != i:
-                        found.add((min(i, j), max(i, j), round(1.0 - distance, 6)))
-                if on_progress and (done % 200 == 0 or done == len(faces)):
-                    on_progress(done, len(faces))
-        return sorted(found)
+            for i, row in enumerate(pool.map(near, range(len(faces)))):
+                for other, distance in row:
+                    j = index.get(other, i)
+                    if j != i and faces[j].photo_id != faces[i].photo_id:
+                        found[(min(i, j), max(i, j))] = 1.0 - distance
+                if on_progress and ((i + 1) % 200 == 0 or i + 1 == len(faces)):
+                    on_progress(i + 1, len(faces))
+        return [(i, j, s) for (i, j), s in sorted(found.items())]
 
     def _apply(self, library: Library, faces: list[LibraryFace], wanted: dict[str, str], people: dict[str, str]) -> RegroupReport:
-        changes = {f.id: {"group_id": wanted.get(f.id, "")} for f in faces if wanted.get(f.id, "") != f.group_id}
+        now = {f.id: f for f in store.all_faces(library)}
+        changes = {f.id: {"group_id": wanted.get(f.id, "")} for f in faces
+                   if f.id in now and said(now[f.id]) == said(f) and wanted.get(f.id, "") != f.group_id}
         held, kept = set(wanted.values()), store.all_groups(library)
         person_of = {g: p for p, g in people.items()}
         for group_id in held - set(kept):
@@ -165,6 +183,11 @@ class Grouper:
         store.delete_groups(library, [g for g, r in kept.items() if g not in held and not r.person_id])
         grouped = sum(1 for f in faces if wanted.get(f.id))
         return RegroupReport(len(faces), grouped, len(held), len(changes))
+
+
+def said(face: LibraryFace) -> tuple[object, ...]:
+    """What grouping, tagging and users decide of a face: a regroup does not write over a change made meanwhile."""
+    return face.group_id, face.group_fixed, face.not_groups, face.person_id
 
 
 def one_per_photo(faces: Iterable[LibraryFace], exclude: set[str] | None = None) -> list[LibraryFace]:

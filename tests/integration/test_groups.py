@@ -233,6 +233,9 @@ def test_the_command_line_lists_hides_corrects_and_names_groups(lib: Lib, indexe
 
     unknown = cli(lib, "library", "name", "ffffffff", "Nobody")
     assert unknown.returncode == 1 and "There is no group 'ffffffff'" in unknown.stderr
+    asked = cli(lib, "library", "name", dina[:8], "ted lieu")
+    assert asked.returncode == 1 and "error: ted lieu is enrolled already; to add this group's faces to them, run this " \
+        "again with --merge." in asked.stderr, asked.stderr
     named = cli(lib, "library", "name", dina[:8], "Dina Titus")
     assert named.returncode == 0, named.stderr
     assert {g["name"] for g in listed(lib) if g["id"] == dina} == {"Dina Titus"}
