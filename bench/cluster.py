@@ -324,7 +324,7 @@ def product_grouping(settings, library: records.Library, faces: Faces | None = N
     setting = Setting(grouper.rule.method, grouper.rule.max_distance, grouper.rule.k, grouper.rule.options,
                       grouper.rule.min_faces)
     order = [f.id for f in sorted(groups.all_faces(library), key=lambda f: (f.folder, f.path, f.box.left))]
-    found: dict = {"setting": setting.name(), "faces": len(order)}
+    found: dict = {"setting": setting.name(), "join_distance": grouper.rule.join_distance, "faces": len(order)}
     if faces is not None:
         identities = sum(1 for c in Counter(faces.truth.values()).values() if c >= 2)
         ungroup(library, order)
@@ -357,7 +357,8 @@ def labels_of(library: records.Library, faces: Faces) -> list[int]:
 
 
 def print_product(where: str, found: dict) -> None:
-    print(f"facesearch's own grouping ({found['setting']}) on {where}, {found['faces']:,} faces:", flush=True)
+    print(f"facesearch's own grouping (regroup {found['setting']}; new faces join within {found['join_distance']}) on "
+          f"{where}, {found['faces']:,} faces:", flush=True)
     if "incremental" in found:
         print("  as indexed, face after face " + row_line(found["incremental"]).strip(), flush=True)
         print("  full regroup               " + row_line(found["regroup_scores"]).strip(), flush=True)

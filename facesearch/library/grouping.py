@@ -1,9 +1,10 @@
 """Grouping the library's faces into people: a new face as it is indexed (`Grouper.group_new`), the whole library
 on demand (`Grouper.regroup`).
 
-Neighbours come from Weaviate (nearVector with the vectors it holds: the `rule.k` nearest within
-`rule.max_distance`), never from an all-pairs matrix. A new face joins the group its neighbours vote for
-(similarity-weighted), or starts one with the neighbours that are in none. A regroup clusters the graph of every
+Neighbours come from Weaviate (nearVector with the vectors it holds: the `rule.k` nearest within a distance), never
+from an all-pairs matrix. A new face joins the group its neighbours within `rule.join_distance` vote for
+(similarity-weighted), or starts one with those of them that are in none: one link is enough, as in Immich's rule,
+so the distance is the one at which that rule keeps pairwise precision >= 0.99. A regroup clusters the graph of every
 face's neighbours (`clustering`) and then keeps what users said: faces of enrolled people and faces a user placed
 stay where they are, a face never joins a group it was taken out of, a photo has at most one face in a group, and
 each cluster keeps the id of the group most of its faces were in (so names, hidden groups and dismissed suggestions
@@ -41,7 +42,10 @@ class GroupRule:
     best BCubed F (0.959) of every method and setting tried with pairwise precision >= 0.99 (see the README)."""
 
     max_distance: float = 0.12
-    """Two faces further apart are never neighbours."""
+    """Two faces further apart are never neighbours in a regroup."""
+    join_distance: float = 0.10
+    """A new face joins a group (or starts one) only with faces this near: the largest distance at which a single
+    link (Immich's rule, `clustering.immich` with min_faces 2) kept pairwise precision >= 0.99 in bench/cluster.py."""
     k: int = 10
     """Neighbours asked for per face."""
     min_faces: int = 2
@@ -62,8 +66,10 @@ def rule_of(settings: Settings) -> GroupRule:
     """The grouping rule in force: the settings', else the defaults (GroupRule's, chosen by bench/cluster.py); the
     minimum width is the one face size floor of detection, finds and grouping (`min_face_px`)."""
     default = GroupRule()
+    distance = settings.group_distance or default.max_distance
     return GroupRule(
-        max_distance=settings.group_distance or default.max_distance,
+        max_distance=distance,
+        join_distance=min(default.join_distance, distance),
         k=default.k,
         min_faces=settings.group_min_faces or default.min_faces,
         min_width=face_size_floor(settings),
@@ -100,7 +106,7 @@ class Grouper:
 
     def near(self, library: Library, face: LibraryFace) -> list[tuple[LibraryFace, float]]:
         """The face's neighbours worth grouping with: within the rule's distance, wide enough, of other photos."""
-        found = store.neighbours(library, face.vector or [], self.rule.k + 1, self.rule.max_distance)
+        found = store.neighbours(library, face.vector or [], self.rule.k + 1, self.rule.join_distance)
         return [(f, d) for f, d in found if f.id != face.id and f.photo_id != face.photo_id and self.groupable(f)]
 
     def group_new(self, library: Library, face_ids: Sequence[str]) -> int:
