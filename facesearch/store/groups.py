@@ -13,13 +13,15 @@ import base64
 import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+import numpy as np
 from weaviate.classes.aggregate import GroupByAggregate
 from weaviate.classes.query import Filter, MetadataQuery
 
 from facesearch.store.library import FACE_PROPERTIES, Library, LibraryFace, chunks, faces_where, stored_face
+from facesearch.store.writes import vector_of
 
 GROUP_NAMESPACE = uuid.UUID("8e3d2b71-4c6a-4f0e-9b1d-2a7c5e9f6d38")
 
@@ -107,8 +109,18 @@ def group_sizes(library: Library, folders: Sequence[str] | None = None) -> dict[
 
 
 def all_faces(library: Library, *, vectors: bool = False) -> list[LibraryFace]:
-    """Every face of the library, without crops; with vectors if asked (the whole library: for a full regroup)."""
+    """Every face of the library, without crops; with vectors if asked."""
     return [stored_face(o) for o in library.faces.iterator(include_vector=vectors, return_properties=FACE_PROPERTIES)]
+
+
+def faces_and_vectors(library: Library) -> tuple[list[LibraryFace], np.ndarray]:
+    """Every face of the library (without crops or vectors) and, row for row, its vector as float32: what a regroup
+    holds (a vector as a list of Python floats takes about 8 times the memory)."""
+    faces, rows = [], []
+    for obj in library.faces.iterator(include_vector=True, return_properties=FACE_PROPERTIES):
+        rows.append(np.asarray(vector_of(obj), dtype=np.float32))
+        faces.append(replace(stored_face(obj), vector=None))
+    return faces, (np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
 
 
 UPDATES = 8
@@ -128,6 +140,16 @@ def set_faces(library: Library, changes: dict[str, dict[str, object]]) -> None:
         return
     with ThreadPoolExecutor(UPDATES) as pool:
         list(pool.map(lambda item: library.faces.data.update(uuid=item[0], properties=item[1]), changes.items()))
+
+
+def neighbour_ids(library: Library, vector: Sequence[float], limit: int, max_distance: float) -> list[tuple[str, float]]:
+    """The ids of the `limit` faces nearest a vector, within `max_distance` (cosine distance), with their distance:
+    nearVector asking for no property (most of a regroup's time)."""
+    result = library.faces.query.near_vector(
+        list(vector), limit=limit, distance=max_distance, return_properties=[],
+        return_metadata=MetadataQuery(distance=True),
+    )
+    return [(str(o.uuid), float(o.metadata.distance or 0.0)) for o in result.objects]
 
 
 def neighbours(library: Library, vector: Sequence[float], limit: int, max_distance: float) -> list[tuple[LibraryFace, float]]:
