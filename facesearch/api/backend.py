@@ -35,8 +35,9 @@ class Backend:
         self.decision: Decision = decision_for(settings)
         """The known/unknown rule and thresholds in force (the settings', else the face model card's)."""
         self.models = FaceModels.load(settings, embed=False)
-        self.write_lock = threading.Lock()
-        self.grouper = Grouper(rule_of(settings))
+        self.write_lock = threading.RLock()
+        """Orders changes: enrolment, the people in the photos, and the tagging and regrouping that run beside them."""
+        self.grouper = Grouper(rule_of(settings), self.write_lock)
         self.jobs = LibraryJobs(settings, self.models)
         self.connection = Connection(settings)
         self.gate = Gate(settings.photo_concurrency or 1, settings.photo_queue or 0,

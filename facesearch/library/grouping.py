@@ -98,8 +98,11 @@ def free(face: LibraryFace) -> bool:
 class Grouper:
     """Groups library faces as `rule` says, keeping enrolled people's faces in their people's groups."""
 
-    def __init__(self, rule: GroupRule) -> None:
+    def __init__(self, rule: GroupRule, lock: AbstractContextManager | None = None) -> None:
         self.rule = rule
+        self.lock = lock or nullcontext()
+        """Held while groups are written by a regroup and while faces are tagged (the API's write lock, which its
+        changes to groups take: a user's change never interleaves with them)."""
 
     def groupable(self, face: LibraryFace) -> bool:
         return face.box.width >= self.rule.min_width
@@ -112,14 +115,15 @@ class Grouper:
     def group_new(self, library: Library, face_ids: Sequence[str]) -> int:
         """Group faces just indexed (and tagged): each joins the group its neighbours vote for, else starts one
         with its neighbours that are in none; how many faces were placed."""
-        placed = 0
+        placed: set[str] = set()
         for face in records.faces_with_ids(library, list(face_ids), vectors=True):
-            if face.group_id or not free(face) or not self.groupable(face):
-                continue
-            placed += self._group_one(library, face)
-        return placed
+            if face.id in placed or face.group_id or not free(face) or not self.groupable(face):
+                continue  # (a face placed here already, with a face before it, is as good as grouped)
+            placed |= self._group_one(library, face)
+        return len(placed)
 
-    def _group_one(self, library: Library, face: LibraryFace) -> int:
+    def _group_one(self, library: Library, face: LibraryFace) -> set[str]:
+        """Place one face; the ids of the faces placed (it, and the faces in no group it starts a group with)."""
         near = self.near(library, face)
         held = {f.group_id for f in records.faces_of_photos(library, [face.photo_id]) if f.group_id}
         votes: dict[str, float] = defaultdict(float)
@@ -128,21 +132,20 @@ class Grouper:
                 votes[other.group_id] += 1.0 - distance
         if votes:
             store.place(library, [face.id], max(votes, key=votes.__getitem__))
-            return 1
+            return {face.id}
         loose = one_per_photo([f for f, _ in near if not f.group_id and free(f)], exclude={face.photo_id})
         if not loose:
-            return 0
+            return set()
         group_id = store.new_group_id()
         store.save_group(library, store.Group(group_id))
-        store.place(library, [face.id, *(f.id for f in loose)], group_id)
-        return 1 + len(loose)
+        ids = [face.id, *(f.id for f in loose)]
+        store.place(library, ids, group_id)
+        return set(ids)
 
-    def regroup(
-        self, library: Library, on_progress: OnProgress | None = None, lock: AbstractContextManager = nullcontext()
-    ) -> RegroupReport:
+    def regroup(self, library: Library, on_progress: OnProgress | None = None) -> RegroupReport:
         """Group the whole library again (see the module docstring); names and corrections are kept. The groups are
-        written holding `lock` (the API's write lock, which its changes to groups take), and a face a user changed
-        while the library was being clustered is left as the user left it."""
+        written holding `self.lock`, and a face a user changed while the library was being clustered is left as the
+        user left it."""
         faces, vectors = store.faces_and_vectors(library)
         at = [i for i, f in enumerate(faces) if self.groupable(f)]
         wide = [faces[i] for i in at]
@@ -153,7 +156,7 @@ class Grouper:
                 clusters[label].append(face)
         people = {g.person_id: g.id for g in store.all_groups(library).values() if g.person_id}
         wanted = plan_groups(faces, list(clusters.values()), people)
-        with lock:
+        with self.lock:
             return self._apply(library, faces, wanted, people)
 
     def edges(

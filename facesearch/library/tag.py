@@ -10,6 +10,9 @@ a person's group is never tagged as that person. After tagging, new faces nobody
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from dataclasses import replace
+
 from facesearch.library.grouping import Grouper
 from facesearch.people.decide import Rule, choose
 from facesearch.people.search import POOL
@@ -40,7 +43,11 @@ class Tagger:
 
     def tag(self, library: Library, face_ids: list[str]) -> int:
         """Tag these faces (every face of a photo that could be tagged must be among them), and group the new ones
-        nobody is known as; the number whose tag changed."""
+        nobody is known as; the number whose tag changed. Holds the grouper's lock (the API's write lock)."""
+        with self.grouper.lock if self.grouper else nullcontext():
+            return self._tag(library, face_ids)
+
+    def _tag(self, library: Library, face_ids: list[str]) -> int:
         faces = [f for f in records.faces_with_ids(library, face_ids, vectors=True) if not f.group_fixed]
         person_groups = _PersonGroups(library)
         best: dict[tuple[str, str], tuple[float, str]] = {}
@@ -70,11 +77,22 @@ class Tagger:
         and a runner-up within the margin can take a name away), so only those and the faces tagged
         now are looked at: the work grows with the people, not with the library.
         """
-        ids = {f.id for f in records.tagged_faces(library)}
-        floor = max(0.0, self.threshold - self.margin)
-        for _, vector in enrolled.face_vectors(self.people):
-            ids |= {face.id for face, _ in records.nearest(library, certainty=floor, vector=vector)}
-        return self.tag(library, sorted(ids))
+        with self.grouper.lock if self.grouper else nullcontext():
+            self.unname_removed(library)
+            ids = {f.id for f in records.tagged_faces(library)}
+            floor = max(0.0, self.threshold - self.margin)
+            for _, vector in enrolled.face_vectors(self.people):
+                ids |= {face.id for face, _ in records.nearest(library, certainty=floor, vector=vector)}
+            return self.tag(library, sorted(ids))
+
+    def unname_removed(self, library: Library) -> None:
+        """A group named after a person who is no longer enrolled keeps its faces, unnamed, and they lose the tag."""
+        held = {f.person_id for f in enrolled.all_faces(self.people)}
+        for group in groups.all_groups(library).values():
+            if group.person_id and group.person_id not in held:
+                gone = [f.id for f in groups.faces_in(library, group.id) if f.person_id == group.person_id]
+                groups.set_faces(library, {face_id: {"person_id": ""} for face_id in gone})
+                groups.save_group(library, replace(group, person_id="", name=""))
 
 
 class _PersonGroups:

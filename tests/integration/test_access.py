@@ -61,7 +61,21 @@ def writes(stack: Stack, folder: str) -> dict[tuple[str, str], tuple[str, dict]]
         ("POST", "/api/library/index"): ("/api/library/index", {"json": {"folder": folder}}),
         ("DELETE", "/api/library/folders/{folder}"): (f"/api/library/folders/{folder}", {}),
         ("POST", "/api/library/changes"): ("/api/library/changes", {"json": {"folders": [folder]}}),
+        ("POST", "/api/library/groups/regroup"): ("/api/library/groups/regroup", {}),
+        ("POST", "/api/library/groups/merge"): ("/api/library/groups/merge", {"json": {"into": GROUP, "from": [OTHER]}}),
+        ("POST", "/api/library/groups/suggestions/dismiss"): (
+            "/api/library/groups/suggestions/dismiss", {"json": {"a": GROUP, "b": OTHER}}),
+        ("POST", "/api/library/groups/{group_id}/name"): (f"/api/library/groups/{GROUP}/name", {"json": {"name": "X"}}),
+        ("POST", "/api/library/groups/{group_id}/remove"): (
+            f"/api/library/groups/{GROUP}/remove", {"json": {"faces": [OTHER]}}),
+        ("POST", "/api/library/groups/{group_id}/move"): (
+            f"/api/library/groups/{GROUP}/move", {"json": {"faces": [OTHER], "to": OTHER}}),
+        ("POST", "/api/library/groups/{group_id}/hide"): (f"/api/library/groups/{GROUP}/hide", {"json": {"hidden": True}}),
     }
+
+
+GROUP, OTHER = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+"""Group and face ids in requests that are refused before anything is looked up."""
 
 
 def state(stack: Stack) -> tuple:

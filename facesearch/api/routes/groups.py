@@ -61,8 +61,7 @@ def dismiss(body: PairIn, backend: BackendDep, library: LibraryDep) -> Response:
 def regroup(backend: BackendDep, library: LibraryDep) -> JobOut:
     """Group the whole library again, in turn with the indexing jobs."""
     grouper = backend.grouper
-    lock = backend.write_lock
-    return JobOut.of(backend.jobs.regroup(lambda on_progress: grouper.regroup(library, on_progress, lock).summary()))
+    return JobOut.of(backend.jobs.regroup(lambda on_progress: grouper.regroup(library, on_progress).summary()))
 
 
 @router.post("/groups/merge")
