@@ -29,6 +29,7 @@ Usage: .venv/bin/python bench/cluster.py [--data DIR ...] [--k 5,10,20] [--dista
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -61,6 +62,13 @@ from facesearch.store import library as records  # noqa: E402
 from facesearch.store.connection import connect  # noqa: E402
 from facesearch.store.space import vector_space  # noqa: E402
 from facesearch.store.writes import vector_of  # noqa: E402
+from facesearch.face.box import Box  # noqa: E402
+from facesearch.face.detect import iou  # noqa: E402
+
+CAMERA_PRECISION, CAMERA_F = 0.98, 0.93
+"""The camera set's goals: BCubed F >= CAMERA_F at pairwise precision >= CAMERA_PRECISION."""
+SEAT_MATCH = 0.3
+"""A face found is a pasted seat's when their boxes overlap by this IoU (bench/camera.py's MATCH)."""
 
 PRECISION = 0.99
 """The chosen setting of a method is its best BCubed F with at least this pairwise precision."""
@@ -483,6 +491,32 @@ def speed(settings, stack, library: records.Library, faces: Faces, work: Path,  
     return result
 
 
+def camera(settings, library: records.Library, folder: Path) -> dict:  # noqa: ANN001 - Settings
+    """The camera set (`--camera DIR`, made by bench/camera_set.py): its library indexed, each face found on a pasted
+    seat labelled with that seat's person (boxes overlapping by SEAT_MATCH), and facesearch's own grouping scored on
+    it (face after face as indexed, and a full regroup)."""
+    seats = json.loads((folder / "truth.json").read_text())["photos"]
+    report, seconds = timed(lambda: index_folder(library, folder / "library", workers=settings.import_workers,
+                                                 detector=settings.detector))
+    stored = read_faces(library.faces)
+    faces = as_faces(stored)
+    for i, face in enumerate(stored):
+        overlaps = [(iou(Box(*s["box"]), face.box), s["identity"]) for s in seats.get(face.path, [])]
+        best = max(overlaps, default=(0.0, ""))
+        if best[0] >= SEAT_MATCH:
+            faces.truth[i] = best[1]
+    print(f"camera set: {len(stored):,} faces of {report.photos} photos indexed in {seconds:.0f} s, "
+          f"{len(faces.truth):,} on a seat", flush=True)
+    found = product_grouping(settings, library, faces)
+    print_product("the camera set", found)
+    for name in ("incremental", "regroup_scores"):
+        r = found[name]
+        print(goal(f"{name}: BCubed F >= {CAMERA_F} at pairwise precision >= {CAMERA_PRECISION} (measured F "
+                   f"{r['bcubed_f']:.4f}, P {r['pairwise_precision']:.4f})",
+                   r["bcubed_f"] >= CAMERA_F and r["pairwise_precision"] >= CAMERA_PRECISION))
+    return found
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
@@ -495,6 +529,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lookalikes", type=int, default=50, help="closest pairs of identities to follow")
     parser.add_argument("--synthetic", type=int, default=100_000, help="faces to time the best method at (0: skip)")
     parser.add_argument("--smoke", action="store_true", help="the sample photos, 2 distances, 2,000 synthetic faces")
+    parser.add_argument("--camera", type=Path, default=None,
+                        help="instead, facesearch's own grouping on the camera set in this folder (bench/camera_set.py)")
     args = parser.parse_args()
     if args.smoke:
         args.k, args.distances, args.min_sizes, args.lookalikes, args.synthetic = "5,10", "0.10,0.20", "2", 5, 2_000
@@ -522,6 +558,9 @@ def main() -> None:
             client = connect(settings)
             try:
                 library = records.ensure_library(client, settings, vector_space(settings))
+                if args.camera:
+                    print(f"result: {write_result('cluster-camera', {'machine': machine, **camera(settings, library, args.camera)})}")
+                    return
                 faces, index = index_library(settings, library, data, work)
                 acc, chosen = accuracy(library, faces, args)
                 best = best_of(chosen)
