@@ -41,17 +41,17 @@ def run_people(args) -> int:  # noqa: ANN001 - argparse.Namespace
         folder = folder_key(args.folder) if args.folder else None
         if folder is not None and folder not in records.indexed_folders(s.library):
             raise NotFound(f"{folder} is not indexed.")
-        listed = groups.summaries(s.library, s.handles.people, min_faces=min_faces,
-                                  folders=None if folder is None else [folder])
+        listed = groups.listing(s.library, s.handles.people, min_faces=min_faces, min_width=rule.min_width,
+                                folders=None if folder is None else [folder])
         if args.json:
-            print(json.dumps([_as_json(s, summary, folder) for summary in listed], ensure_ascii=False))
+            print(json.dumps([_as_json(s, summary, folder) for summary in listed.groups], ensure_ascii=False))
             return 0
-        if not listed:
+        if not listed.groups:
             print(f"No group of {min_faces} faces or more. Index a folder (library index FOLDER), or regroup.")
-        for summary in listed:
+        for summary in listed.groups:
             print(f"{summary.group.id[:SHORT]}  {summary.name or '(no name)'}: {summary.faces} faces in "
                   f"{len(summary.photos)} photos")
-        print(f"{groups.ungrouped(s.library, rule)} faces in no group", file=sys.stderr)
+        print(f"{listed.ungrouped} faces in no group", file=sys.stderr)
     return 0
 
 

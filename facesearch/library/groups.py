@@ -50,14 +50,33 @@ class Summary:
     cover: LibraryFace | None = None
 
 
+@dataclass
+class Listing:
+    """The groups a list shows (`summaries`), and how many faces wide enough to group are in none."""
+
+    groups: list[Summary]
+    ungrouped: int
+
+
 def summaries(
     library: Library, people: People, *, min_faces: int, folders: Sequence[str] | None = None, hidden: bool = False
 ) -> list[Summary]:
     """The groups of at least `min_faces` faces (counted in `folders` when given), biggest first; the hidden ones
     instead when `hidden`."""
+    return listing(library, people, min_faces=min_faces, folders=folders, hidden=hidden).groups
+
+
+def listing(
+    library: Library, people: People, *, min_faces: int, min_width: int = 0, folders: Sequence[str] | None = None,
+    hidden: bool = False,
+) -> Listing:
+    """`summaries`, and the faces at least `min_width` px wide in no group (in every folder), from one read of the
+    library's faces."""
     records = store.all_groups(library)
     found: dict[str, Summary] = {}
+    ungrouped = 0
     for face in store.all_faces(library):
+        ungrouped += not face.group_id and face.box.width >= min_width
         record = records.get(face.group_id)
         if record is None or (folders is not None and face.folder not in folders):
             continue
@@ -70,12 +89,7 @@ def summaries(
     listed = [s for s in found.values() if s.faces >= min_faces and s.group.hidden == hidden]
     for s in listed:
         s.name = names.get(s.group.person_id) or s.group.name
-    return sorted(listed, key=lambda s: (-s.faces, s.name or "\uffff", s.group.id))
-
-
-def ungrouped(library: Library, rule: GroupRule) -> int:
-    """Faces wide enough to group that are in no group."""
-    return sum(1 for f in store.all_faces(library) if not f.group_id and f.box.width >= rule.min_width)
+    return Listing(sorted(listed, key=lambda s: (-s.faces, s.name or "\uffff", s.group.id)), ungrouped)
 
 
 def summary_of(library: Library, people: People, group_id: str) -> Summary:

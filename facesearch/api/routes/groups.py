@@ -32,9 +32,10 @@ def list_groups(
     """The groups, biggest first, with the regrouping job."""
     rule = backend.grouper.rule
     folders = None if folder is None else [str(resolve_folder(backend.settings.library_root, folder))]
-    listed = groups.summaries(library, people, min_faces=min_faces or rule.min_faces, folders=folders, hidden=hidden)
+    listed = groups.listing(library, people, min_faces=min_faces or rule.min_faces, min_width=rule.min_width,
+                            folders=folders, hidden=hidden)
     job = backend.jobs.regroup_job
-    return GroupsOut(groups=[GroupOut.of(s) for s in listed], ungrouped=groups.ungrouped(library, rule),
+    return GroupsOut(groups=[GroupOut.of(s) for s in listed.groups], ungrouped=listed.ungrouped,
                      min_faces=min_faces or rule.min_faces, grouping=JobOut.of(job) if job else None)
 
 
