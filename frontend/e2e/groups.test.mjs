@@ -58,6 +58,17 @@ async function shownFaces(section) {
 }
 
 /**
+ * What the faces of an open group are shown as (their pictures' alt text, "<name> in <folder>/<path>"), read once the
+ * list is there: after a click or a reload the page first says it is loading them.
+ * @param {Locator} section
+ */
+async function facesShownAs(section) {
+  const faces = section.getByRole('list', { name: 'Faces in this group' });
+  await waitOrAlert(section, faces);
+  return faces.getByRole('img').evaluateAll((images) => images.map((image) => image.getAttribute('alt') ?? ''));
+}
+
+/**
  * Sends a change that may need the API key: the first one does (the tab has none), and the page asks for it.
  * @param {Page} page @param {Locator} button @param {Locator} answered what the page shows once the change is done
  * @param {Locator} section
@@ -157,10 +168,7 @@ describe(`People in your photos at ${BASE_URL}`, { timeout: 15 * 60_000 }, () =>
       await section.getByRole('status').filter({ hasText: `Named this group ${name}.` }).waitFor();
 
       // The name is on every face of the group, and the group is listed under it.
-      const faces = await section.getByRole('list', { name: 'Faces in this group' }).getByRole('img').evaluateAll(
-        (images) => images.map((image) => image.getAttribute('alt') ?? ''),
-      );
-      assert.deepEqual(faces, shown.map((where) => `${name} in ${where}`));
+      assert.deepEqual(await facesShownAs(section), shown.map((where) => `${name} in ${where}`));
       await screenshot(page, 'groups-named');
       await section.getByRole('button', { name: 'All groups' }).click();
       await section.getByRole('button', { name: new RegExp(`^Open ${name}, \\d+ faces? in \\d+ photos?$`) }).waitFor();
@@ -170,9 +178,7 @@ describe(`People in your photos at ${BASE_URL}`, { timeout: 15 * 60_000 }, () =>
       await people.getByRole('list', { name: 'Enrolled people' }).getByRole('heading', { name, exact: true }).waitFor();
       await page.reload();
       await section.getByRole('button', { name: new RegExp(`^Open ${name},`) }).click();
-      const again = await section.getByRole('list', { name: 'Faces in this group' }).getByRole('img').evaluateAll(
-        (images) => images.map((image) => image.getAttribute('alt') ?? ''),
-      );
+      const again = await facesShownAs(section);
       for (const where of expected) assert.ok(again.includes(`${name} in ${where}`), `${where} is not shown as ${name}'s`);
       assertNoPageErrors(problems);
     } finally {
