@@ -18,8 +18,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 from weaviate.classes.aggregate import GroupByAggregate
+from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, MetadataQuery
 
+from facesearch.errors import FaceSearchError
 from facesearch.store.library import FACE_PROPERTIES, Library, LibraryFace, chunks, faces_where, stored_face
 from facesearch.store.writes import vector_of
 
@@ -76,15 +78,32 @@ def group_of_person(library: Library, person_id: str) -> Group | None:
     return _group(result.objects[0]) if result.objects else None
 
 
+def _record(group: Group) -> dict[str, object]:
+    return {"name": group.name, "person_id": group.person_id, "hidden": group.hidden,
+            "dismissed": list(group.dismissed), "created_at": datetime.now(timezone.utc)}
+
+
 def save_group(library: Library, group: Group) -> None:
     """Write a group's record (made or replaced)."""
-    properties = {"name": group.name, "person_id": group.person_id, "hidden": group.hidden,
-                  "dismissed": list(group.dismissed), "created_at": datetime.now(timezone.utc)}
+    properties = _record(group)
     if library.groups.data.exists(group.id):
         del properties["created_at"]
         library.groups.data.update(uuid=group.id, properties=properties)
     else:
         library.groups.data.insert(properties=properties, uuid=group.id)
+
+
+def add_groups(library: Library, new: Sequence[Group]) -> None:
+    """Write the records of groups that have none yet, in batches (a regroup may make tens of thousands)."""
+    for start in range(0, len(new), GROUP_BATCH):
+        objects = [DataObject(properties=_record(g), uuid=g.id) for g in new[start : start + GROUP_BATCH]]
+        failed = library.groups.data.insert_many(objects).errors
+        if failed:
+            raise FaceSearchError(f"Weaviate did not write {len(failed)} group records: {next(iter(failed.values())).message}")
+
+
+GROUP_BATCH = 1000
+"""Group records written per request by `add_groups`."""
 
 
 def delete_groups(library: Library, group_ids: Sequence[str]) -> None:
