@@ -531,6 +531,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lookalikes", type=int, default=50, help="closest pairs of identities to follow")
     parser.add_argument("--synthetic", type=int, default=100_000, help="faces to time the best method at (0: skip)")
     parser.add_argument("--smoke", action="store_true", help="the sample photos, 2 distances, 2,000 synthetic faces")
+    parser.add_argument("--embedder", default=None, help="the embedder's card (default: the app's)")
     parser.add_argument("--camera", type=Path, default=None,
                         help="instead, facesearch's own grouping on the camera set in this folder (bench/camera_set.py)")
     args = parser.parse_args()
@@ -555,7 +556,8 @@ def main() -> None:
         if missing:
             sys.exit(f"error: no data folder at {', '.join(map(str, missing))} (see --data)")
         (work / "images").mkdir()
-        with running_stack(work, work / "images", library_root=work) as (settings, stack):
+        faces_by = {"embedder": args.embedder} if args.embedder else {}
+        with running_stack(work, work / "images", library_root=work, **faces_by) as (settings, stack):
             print(f"faces: {settings.detector}:{settings.embedder}", flush=True)
             client = connect(settings)
             try:
