@@ -142,7 +142,7 @@ def faces_and_vectors(library: Library) -> tuple[list[LibraryFace], np.ndarray]:
     return faces, (np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
 
 
-UPDATES = 8
+UPDATES = 4
 """Face updates sent to Weaviate at once (each is its own request: Weaviate's batches replace whole objects)."""
 
 
@@ -152,13 +152,20 @@ def place(library: Library, face_ids: Iterable[str], group_id: str, **more: obje
 
 
 def set_faces(library: Library, changes: dict[str, dict[str, object]]) -> None:
-    """Set properties face by face: face id -> the properties to set (UPDATES at a time)."""
+    """Set properties face by face: face id -> the properties to set (UPDATES at a time, through the library's
+    Patcher when it has one)."""
+    def update(item: tuple[str, dict[str, object]]) -> None:
+        if library.patcher is None:
+            library.faces.data.update(uuid=item[0], properties=item[1])
+        else:
+            library.patcher.patch(library.faces.name, *item)
+
     if len(changes) <= 1:
-        for face_id, properties in changes.items():
-            library.faces.data.update(uuid=face_id, properties=properties)
+        for item in changes.items():
+            update(item)
         return
     with ThreadPoolExecutor(UPDATES) as pool:
-        list(pool.map(lambda item: library.faces.data.update(uuid=item[0], properties=item[1]), changes.items()))
+        list(pool.map(update, changes.items()))
 
 
 def neighbour_ids(library: Library, vector: Sequence[float], limit: int, max_distance: float) -> list[tuple[str, float]]:

@@ -25,6 +25,7 @@ from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateQueryError
 from facesearch.errors import FaceSearchError, NoFace, NotFound
 from facesearch.face.box import Box
 from facesearch.settings import Settings
+from facesearch.store.patching import Patcher
 from facesearch.store.refusals import found_no_face
 from facesearch.store.replication import Replication
 from facesearch.store.space import face_collection
@@ -64,10 +65,12 @@ class Library:
     faces: Collection
     photos: Collection
     groups: Collection
+    patcher: Patcher | None = None
+    """Sets properties of many faces fast (`store.groups.set_faces`); without it, the client's updates do."""
 
     def reading(self, replication: Replication) -> Library:
         """The same collections, read at `replication.read`'s consistency level (searches and finds)."""
-        return Library(*(replication.reading(c) for c in (self.faces, self.photos, self.groups)))
+        return Library(*(replication.reading(c) for c in (self.faces, self.photos, self.groups)), self.patcher)
 
 
 CAMERA, FILE = "camera", "file"
@@ -211,7 +214,7 @@ def library_handle(client: weaviate.WeaviateClient, settings: Settings) -> Libra
     replication = Replication.of(settings)
     faces, photos, groups = (replication.writing(client.collections.get(name)) for name in (
         settings.library_collection, settings.library_photo_collection, settings.library_group_collection))
-    return Library(faces, photos, groups)
+    return Library(faces, photos, groups, Patcher(settings, replication.write))
 
 
 def library_exists(client: weaviate.WeaviateClient, settings: Settings) -> bool:
@@ -250,7 +253,8 @@ def ensure_library(client: weaviate.WeaviateClient, settings: Settings, space: s
         )
     photos = replication.writing(client.collections.get(settings.library_photo_collection))
     add_missing(photos, PHOTO_TAKEN)
-    return Library(faces, photos, ensure_groups(client, settings.library_group_collection, replication))
+    groups = ensure_groups(client, settings.library_group_collection, replication)
+    return Library(faces, photos, groups, Patcher(settings, replication.write))
 
 
 def add_missing(collection: Collection, properties: list[Property]) -> None:
