@@ -1,8 +1,8 @@
 """Aligned face chips: the face rotated, scaled and cut out the way an embedding network expects.
 
-Two kinds: a similarity transform of the 5 landmarks onto the usual 112 x 112 five-point template
-(ArcFace's, scaled to the chip's size), and dlib's own 150 x 150 chip from its 5-point shape predictor,
-which runs inside any detector's box. Chips are (size, size, 3) uint8 RGB.
+Two kinds: a similarity transform of the 5 landmarks onto a named five-point template (TEMPLATES: the usual
+112 x 112 one, ArcFace's, or Intel's 128 x 128 one), scaled to the chip's size; and dlib's own 150 x 150 chip
+from its 5-point shape predictor, which runs inside any detector's box. Chips are (size, size, 3) uint8 RGB.
 """
 
 from __future__ import annotations
@@ -20,21 +20,35 @@ TEMPLATE_112 = np.array(
 )
 """(x, y) in a 112 x 112 chip of: the subject's right eye, left eye, nose tip, right and left mouth corners."""
 
+TEMPLATE_INTEL_128 = (np.array(
+    [[0.31556875, 0.46157411], [0.68262292, 0.46157411], [0.50026250, 0.64050536], [0.34947188, 0.82469196],
+     [0.65343646, 0.82469196]],
+) * 128).astype(np.float32)
+"""(x, y) in a 128 x 128 chip of the same five points in the same order (the eye on the image's left first):
+Intel's template for face-reidentification-retail-0095 (Open Model Zoo), which gives them in [0, 1] as the left
+eye, right eye, nose tip, left and right mouth corners *as seen in the image*."""
+
+TEMPLATES = {"arcface": (TEMPLATE_112, 112), "intel": (TEMPLATE_INTEL_128, 128)}
+"""Named five-point templates: (points, the chip side in pixels they are given for). A model card's
+`template` names one; it is scaled to the side of the chip the network takes."""
+
 
 @dataclass(frozen=True)
 class ChipSpec:
-    """How a network wants its faces: `kind` "template" (5 landmarks onto TEMPLATE_112 scaled to `size`)
-    or "dlib" (dlib's chip with `padding`, as dlib's ResNet was trained)."""
+    """How a network wants its faces: `kind` "template" (5 landmarks onto TEMPLATES[`template`] scaled to
+    `size`) or "dlib" (dlib's chip with `padding`, as dlib's ResNet was trained)."""
 
     kind: str
     size: int
     padding: float = 0.25
+    template: str = "arcface"
 
 
-def similarity(landmarks: np.ndarray, size: int) -> np.ndarray:
+def similarity(landmarks: np.ndarray, size: int, template: str = "arcface") -> np.ndarray:
     """The 2 x 3 similarity transform (rotation, uniform scale, shift) taking the (5, 2) landmarks
-    nearest, in least squares, to the template scaled to a `size`-pixel chip (Umeyama, 1991)."""
-    src, dst = landmarks.astype(np.float64), TEMPLATE_112.astype(np.float64) * (size / 112.0)
+    nearest, in least squares, to TEMPLATES[template] scaled to a `size`-pixel chip (Umeyama, 1991)."""
+    points, side = TEMPLATES[template]
+    src, dst = landmarks.astype(np.float64), points.astype(np.float64) * (size / float(side))
     src_mean, dst_mean = src.mean(0), dst.mean(0)
     src_c, dst_c = src - src_mean, dst - dst_mean
     u, sigma, vt = np.linalg.svd(dst_c.T @ src_c / len(src))
@@ -48,13 +62,14 @@ def similarity(landmarks: np.ndarray, size: int) -> np.ndarray:
     return np.hstack([scale * rotation, shift[:, None]]).astype(np.float32)
 
 
-def template_chip(image: np.ndarray, landmarks: np.ndarray, size: int, canvas: int | None = None) -> np.ndarray:
-    """The face warped so its landmarks sit on the template scaled to `size` px, in the middle of a `canvas`
-    px square (default `size`): (canvas, canvas, 3) uint8 RGB, black outside the photo."""
+def template_chip(image: np.ndarray, landmarks: np.ndarray, size: int, canvas: int | None = None,
+                  template: str = "arcface") -> np.ndarray:
+    """The face warped so its landmarks sit on TEMPLATES[template] scaled to `size` px, in the middle of a
+    `canvas` px square (default `size`): (canvas, canvas, 3) uint8 RGB, black outside the photo."""
     import cv2
 
     canvas = canvas or size
-    matrix = similarity(landmarks, size)
+    matrix = similarity(landmarks, size, template)
     matrix[:, 2] += (canvas - size) / 2
     return cv2.warpAffine(image, matrix, (canvas, canvas), flags=cv2.INTER_LINEAR)
 

@@ -2,7 +2,7 @@
 
 Landmarks are (5, 2) float32 arrays of (x, y) pixels in the image, in YuNet's order: the subject's right
 eye (the one on the image's left), left eye, nose tip, right mouth corner, left mouth corner — the order
-of the 112 px template in facesearch.face.align.
+of the five-point templates in facesearch.face.align.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ A model card is a TOML file naming an ONNX network and how to feed it:
 
     name = "mobileface_v2"                 # part of the vector space's name
     file = "../weights/mobileface_v2.onnx" # relative to the card
-    chip = "template"                      # "template": 5 landmarks onto the 112 px template; "dlib": dlib's chip
+    chip = "template"                      # "template": 5 landmarks onto a template; "dlib": dlib's chip
+    template = "arcface"                   # for chip = "template": "arcface" (112 px) or "intel" (128 px),
+                                           # scaled to input_size (facesearch.face.align.TEMPLATES)
     input_size = 112                       # chip side in pixels
     layout = "nchw"                        # or "nhwc"
     input_type = "float32"                 # or "uint8"
@@ -92,6 +94,7 @@ class Card(BaseModel):
     path: Path
     file: Path | None = None
     chip: Literal["template", "dlib"] = "template"
+    template: Literal["arcface", "intel"] = "arcface"
     input_size: int = Field(default=112, ge=16, le=1024)
     layout: Literal["nchw", "nhwc"] = "nchw"
     input_type: Literal["float32", "uint8"] = "float32"
@@ -159,7 +162,7 @@ class Network:
         except Exception as e:  # onnxruntime raises its own untyped errors for a bad file
             raise ConfigError(f"The model file {self.file} of card {card.path} does not load: {e}") from e
         self.card = card
-        self.chip = ChipSpec(card.chip, card.input_size)
+        self.chip = ChipSpec(card.chip, card.input_size, template=card.template)
         self._input = self._session.get_inputs()[0].name
         self.dim = self._probe()
 

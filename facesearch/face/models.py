@@ -115,7 +115,7 @@ class FaceModels:
                 boxes = [dlib_box(f.box) if isinstance(self.detector, YuNet) else f.box for f in faces]
                 chips = [self._dlib_chips.chip(image, b, spec.size, spec.padding) for b in boxes]
             else:
-                chips = [template_chip(image, f.landmarks, spec.size) for f in faces]
+                chips = [template_chip(image, f.landmarks, spec.size, template=spec.template) for f in faces]
             out[spec] = np.stack(chips)
         return out
 

@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 
 from facesearch.errors import ConfigError
 from facesearch.face import CANON_SIZE, QUICK, THOROUGH, FaceModels, largest, load_image
-from facesearch.face.align import TEMPLATE_112, similarity, template_chip
+from facesearch.face.align import TEMPLATE_112, TEMPLATES, similarity, template_chip
 from facesearch.face.detect import MIRRORED, Dlib, YuNet
 from facesearch.face.embed import Network, decision_for, load_embedder, read_card
 from facesearch.settings import Settings
@@ -42,14 +42,24 @@ def test_similarity_undoes_a_rotation_scale_and_shift() -> None:
     np.testing.assert_allclose(mapped, TEMPLATE_112, atol=1e-3)
 
 
-def test_template_chip_puts_the_landmarks_on_the_template() -> None:
+@pytest.mark.parametrize(("template", "size"), [("arcface", 112), ("intel", 128), ("intel", 64)])
+def test_template_chip_puts_the_landmarks_on_the_template(template: str, size: int) -> None:
+    points, side = TEMPLATES[template]
     image = np.zeros((400, 300, 3), np.uint8)
-    landmarks = TEMPLATE_112 * 2 + (50, 90)
+    landmarks = points * 2 + (50, 90)
     for x, y in landmarks.round().astype(int):
         image[y - 2 : y + 3, x - 2 : x + 3] = 255
-    chip = template_chip(image, landmarks.astype(np.float32), 112)
-    for x, y in TEMPLATE_112.round().astype(int):
-        assert chip[y, x].min() > 128, f"no dot at the template point ({x}, {y})"
+    chip = template_chip(image, landmarks.astype(np.float32), size, template=template)
+    assert chip.shape == (size, size, 3)
+    for x, y in (points * size / side).round().astype(int):
+        assert chip[y, x].min() > 100, f"no dot at the template point ({x}, {y})"
+
+
+def test_templates_list_the_points_in_yunets_order() -> None:
+    for points, _ in TEMPLATES.values():
+        right_eye, left_eye, nose, right_mouth, left_mouth = points  # the subject's; the image's left first
+        assert right_eye[0] < nose[0] < left_eye[0] and right_mouth[0] < left_mouth[0]
+        assert max(right_eye[1], left_eye[1]) < nose[1] < min(right_mouth[1], left_mouth[1])
 
 
 def test_degenerate_landmarks_are_refused() -> None:
@@ -101,7 +111,7 @@ def test_no_face_in_a_blank_image(fusion: FaceModels) -> None:
 # Model cards.
 
 def test_shipped_cards_load() -> None:
-    for name, dim in (("dlib_resnet", 128), ("mobileface_v2", 256), ("fusion", 384)):
+    for name, dim in (("dlib_resnet", 128), ("mobileface_v2", 256), ("fusion", 384), ("reid0095", 256)):
         embedder = load_embedder(name)
         assert embedder.dim == dim, name
         assert embedder.name in embedder.space
@@ -165,7 +175,7 @@ def test_mobileface_card_gives_mxnet_numbers() -> None:
 def test_each_embedder_gives_unit_vectors_of_its_size(fusion: FaceModels) -> None:
     image = photo("Ted_Lieu.jpg")
     faces = fusion.detect(image)
-    for name, dim in (("dlib_resnet", 128), ("mobileface_v2", 256), ("fusion", 384)):
+    for name, dim in (("dlib_resnet", 128), ("mobileface_v2", 256), ("fusion", 384), ("reid0095", 256)):
         models = FaceModels(fusion.detector, load_embedder(name), detector_name="yunet")
         vectors = models.embed(image, faces)
         assert vectors.shape == (1, dim) and vectors.dtype == np.float32, name
