@@ -52,21 +52,26 @@ class Decision(BaseModel):
     rule: Literal["best", "best2"] = "best"
     library_threshold: float | None = Field(default=None, ge=0, le=1)
     library_threshold_min: float | None = Field(default=None, ge=0, le=1)
+    group_distance: float | None = Field(default=None, gt=0, le=2)
+    """Cosine distance (0..2) within which a regroup links two library faces (bench/cluster.py)."""
+    group_join_distance: float | None = Field(default=None, gt=0, le=2)
+    """Cosine distance within which a new face joins a group or starts one with another face (bench/cluster.py)."""
 
 
 DEFAULT_DECISION = Decision(threshold=0.97, margin=0.0075, rule="best", library_threshold=0.98, library_threshold_min=0.96)
 """For a card without a [decision.<detector>] table (a user's own model): run bench/accuracy.py to choose."""
 
 
-DECIDED = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min")
-"""What a card chooses for a detector, and settings of the same names override."""
+DECIDED = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min", "group_distance",
+           "group_join_distance")
+"""What a card chooses for a detector; settings of the same names (where there is one) override."""
 
 
 def decision_for(settings: Settings) -> Decision:
     """The known/unknown rule and the thresholds in force (certainties, 0..1): each one the settings set
     (FACESEARCH_THRESHOLD, _MARGIN, _RULE, _LIBRARY_THRESHOLD, _LIBRARY_THRESHOLD_MIN) wins; the others are the
     embedder's model card's choice for the detector, else DEFAULT_DECISION's. ConfigError for a bad card."""
-    return _decision(settings.embedder, settings.detector, tuple(getattr(settings, name) for name in DECIDED))
+    return _decision(settings.embedder, settings.detector, tuple(getattr(settings, name, None) for name in DECIDED))
 
 
 @lru_cache(maxsize=16)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facesearch.face.embed import decision_for
 from facesearch.face.models import face_size_floor
 from facesearch.library import clustering
 from facesearch.settings import Settings
@@ -38,9 +39,10 @@ SEARCHES = 4
 
 @dataclass(frozen=True)
 class GroupRule:
-    """How faces are grouped. Distances are Weaviate's cosine distances (0 same direction .. 2 opposite). The
-    defaults were chosen by bench/cluster.py on lfw-dev + lfw-dev-multi indexed as one library (3,958 faces): the
-    best BCubed F (0.959) of every method and setting tried with pairwise precision >= 0.99 (see the README)."""
+    """How faces are grouped. Distances are Weaviate's cosine distances (0 same direction .. 2 opposite); an
+    embedder's card chooses its own (`rule_of`). The defaults were chosen by bench/cluster.py for the `fusion` card
+    on lfw-dev + lfw-dev-multi indexed as one library (3,958 faces): the best BCubed F (0.959) of every method and
+    setting tried with pairwise precision >= 0.99 (see the README)."""
 
     max_distance: float = 0.12
     """Two faces further apart are never neighbours in a regroup."""
@@ -64,13 +66,14 @@ class GroupRule:
 
 
 def rule_of(settings: Settings) -> GroupRule:
-    """The grouping rule in force: the settings', else the defaults (GroupRule's, chosen by bench/cluster.py); the
-    minimum width is the one face size floor of detection, finds and grouping (`min_face_px`)."""
-    default = GroupRule()
-    distance = settings.group_distance or default.max_distance
+    """The grouping rule in force: the distances FACESEARCH_GROUP_DISTANCE sets, else the embedder's model card's
+    (chosen by bench/cluster.py for its vector space), else GroupRule's; the minimum width is the one face size floor
+    of detection, finds and grouping (`min_face_px`)."""
+    default, decision = GroupRule(), decision_for(settings)
+    distance = decision.group_distance or default.max_distance
     return GroupRule(
         max_distance=distance,
-        join_distance=min(default.join_distance, distance),
+        join_distance=min(decision.group_join_distance or default.join_distance, distance),
         k=default.k,
         min_faces=settings.group_min_faces or default.min_faces,
         min_width=face_size_floor(settings),

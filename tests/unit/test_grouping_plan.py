@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from facesearch.face.box import Box
-from facesearch.library.grouping import plan_groups
+from facesearch.face.embed import CARDS
+from facesearch.library.grouping import plan_groups, rule_of
+from facesearch.settings import Settings
 from facesearch.store.groups import person_group_id
 from facesearch.store.library import LibraryFace
 
@@ -49,3 +53,15 @@ def test_a_named_group_keeps_its_id_for_its_person() -> None:
     ted = face("t", "p1", person="Ted_Lieu", group="named")
     other = face("o", "p2")
     assert plan_groups([ted, other], [[ted, other]], {"Ted_Lieu": "named"}) == {"t": "named", "o": "named"}
+
+
+def test_the_group_distances_are_the_cards_unless_a_setting_says_otherwise(tmp_path: Path) -> None:
+    card = tmp_path / "mine.toml"
+    card.write_text((CARDS / "mobileface_v2.toml").read_text().replace('file = "../weights/', f'file = "{CARDS.parent}/weights/')
+                    + "group_distance = 0.3\ngroup_join_distance = 0.2\n")
+    own = rule_of(Settings(_env_file=None, embedder=str(card), detector="yunet"))  # type: ignore[call-arg]
+    assert (own.max_distance, own.join_distance) == (0.3, 0.2)
+    tighter = rule_of(Settings(_env_file=None, embedder=str(card), detector="yunet", group_distance=0.15))  # type: ignore[call-arg]
+    assert (tighter.max_distance, tighter.join_distance) == (0.15, 0.15)
+    default = rule_of(Settings(_env_file=None, embedder="fusion", detector="yunet"))  # type: ignore[call-arg]
+    assert (default.max_distance, default.join_distance) == (0.12, 0.10)
