@@ -56,6 +56,8 @@ class Decision(BaseModel):
     """Cosine distance (0..2) within which a regroup links two library faces (bench/cluster.py)."""
     group_join_distance: float | None = Field(default=None, gt=0, le=2)
     """Cosine distance within which a new face joins a group or starts one with another face (bench/cluster.py)."""
+    group_suggest_distance: float | None = Field(default=None, gt=0, le=2)
+    """Cosine distance from a group's centre within which another group's faces make a merge suggestion."""
 
 
 DEFAULT_DECISION = Decision(threshold=0.97, margin=0.0075, rule="best", library_threshold=0.98, library_threshold_min=0.96)
@@ -63,7 +65,7 @@ DEFAULT_DECISION = Decision(threshold=0.97, margin=0.0075, rule="best", library_
 
 
 DECIDED = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min", "group_distance",
-           "group_join_distance")
+           "group_join_distance", "group_suggest_distance")
 """What a card chooses for a detector; settings of the same names (where there is one) override."""
 
 

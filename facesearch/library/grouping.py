@@ -53,6 +53,8 @@ class GroupRule:
     """Neighbours asked for per face."""
     min_faces: int = 2
     """The smallest group lists show."""
+    suggest_distance: float = 0.45
+    """A group's faces this near another group's centre make a merge suggestion (`groups.suggestions`)."""
     min_width: int = 40
     """Pixels: narrower faces are not grouped."""
     method: str = "hdbscan"
@@ -76,6 +78,7 @@ def rule_of(settings: Settings) -> GroupRule:
         join_distance=min(decision.group_join_distance or default.join_distance, distance),
         k=default.k,
         min_faces=settings.group_min_faces or default.min_faces,
+        suggest_distance=decision.group_suggest_distance or default.suggest_distance,
         min_width=face_size_floor(settings),
         method=default.method,
         options=default.options,

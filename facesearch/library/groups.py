@@ -29,9 +29,6 @@ from facesearch.store.people import People
 ENROL_FACES = 5
 """Faces of a group enrolled when it is named: those nearest its centre."""
 
-SUGGEST_DISTANCE = 0.45
-"""Cosine distance from a group's centre within which another group's faces make a merge suggestion."""
-
 
 class PersonExists(FaceSearchError):
     """A group named after a person already enrolled, without saying to merge it into them."""
@@ -236,7 +233,7 @@ class Suggestion:
 
 def suggestions(library: Library, rule: GroupRule, limit: int) -> list[Suggestion]:
     """Pairs of shown groups that may be one person, most alike first: for each group, the groups of the faces
-    nearest its centre (Weaviate's nearVector, within SUGGEST_DISTANCE); never a dismissed pair, nor two
+    nearest its centre (Weaviate's nearVector, within the rule's suggest_distance); never a dismissed pair, nor two
     enrolled people."""
     records = store.all_groups(library)
     by_group: dict[str, list[LibraryFace]] = defaultdict(list)
@@ -248,7 +245,7 @@ def suggestions(library: Library, rule: GroupRule, limit: int) -> list[Suggestio
         if len(faces) < rule.min_faces:
             continue
         centre = np.mean(np.asarray([f.vector for f in faces if f.vector], dtype=np.float32), axis=0)
-        for other, distance in store.neighbours(library, centre.tolist(), rule.k * 4, SUGGEST_DISTANCE):
+        for other, distance in store.neighbours(library, centre.tolist(), rule.k * 4, rule.suggest_distance):
             pair = tuple(sorted((group_id, other.group_id)))
             if other.group_id in by_group and other.group_id != group_id and _may_pair(records, *pair):
                 best[pair] = max(best.get(pair, 0.0), 1.0 - distance / 2)
