@@ -31,9 +31,11 @@ Layer types handled (the Inference Engine's IR v5 semantics), anything else refu
     after it: that one pads with zeros *after* the ScaleShift, so folding would change the border.
   * Convolution: weights (output, input / group, kh, kw), biases (output,); kernel, strides, dilations,
     pads_begin, pads_end ((y, x) each), group -> Conv.
-  * PReLU: y = x for x >= 0, else slope * x; one slope (channel_shared="1") or one per channel -> PRelu.
+  * PReLU: y = x for x >= 0, else slope * x; one slope (channel_shared="1") -> LeakyRelu, one per channel
+    -> PRelu.
   * Activation type="sigmoid" -> Sigmoid.
-  * Pooling pool-method="avg", rounding_type="floor" (exclude-pad true or false) -> AveragePool.
+  * Pooling pool-method="avg", rounding_type="floor" (exclude-pad true or false) -> GlobalAveragePool when
+    the window is the whole unpadded input (all 15 here: the squeeze-excitation blocks), else AveragePool.
   * Eltwise operation="sum" or "mul" of two inputs, broadcast like numpy ((1, C, H, W) * (1, C, 1, 1) in
     the squeeze-excitation blocks) -> Add, Mul.
 The one output, (1, 256, 1, 1) (the layer no edge leaves), is flattened to (N, 256): "embedding".
@@ -362,8 +364,12 @@ def onnx_conv(g: Graph, layer: Layer) -> str:
 
 
 def onnx_prelu(g: Graph, layer: Layer) -> str:
-    """PReLU -> PRelu."""
-    return g.op("PRelu", [g.x(layer), g.const(f"{layer.name}/slope", prelu_slope(layer))], layer.name)
+    """PReLU -> LeakyRelu when its one slope is shared (the same function, which onnxruntime fuses into the
+    convolution before it), else PRelu."""
+    slope = prelu_slope(layer)
+    if slope.size == 1:
+        return g.op("LeakyRelu", [g.x(layer)], layer.name, alpha=float(slope[0]))
+    return g.op("PRelu", [g.x(layer), g.const(f"{layer.name}/slope", slope)], layer.name)
 
 
 def onnx_sigmoid(g: Graph, layer: Layer) -> str:
@@ -373,8 +379,11 @@ def onnx_sigmoid(g: Graph, layer: Layer) -> str:
 
 
 def onnx_pool(g: Graph, layer: Layer) -> str:
-    """Average Pooling -> AveragePool (floor rounding; exclude-pad as count_include_pad 0)."""
+    """Average Pooling -> GlobalAveragePool when its window is the whole unpadded input (the same mean, several
+    times faster in onnxruntime), else AveragePool (floor rounding; exclude-pad as count_include_pad 0)."""
     p = pool_params(layer)
+    if tuple(p.kernel) == tuple(layer.inputs[0][1][2:]) and not any(p.pads_begin + p.pads_end):
+        return g.op("GlobalAveragePool", [g.x(layer)], layer.name)
     return g.op("AveragePool", [g.x(layer)], layer.name, kernel_shape=list(p.kernel), strides=list(p.strides),
                 pads=list(p.pads_begin + p.pads_end), count_include_pad=int(not p.exclude_pad), ceil_mode=0)
 
