@@ -54,6 +54,7 @@ from bench.scale import PER_PERSON, SPREAD, weaviate_mb  # noqa: E402
 from weaviate.classes.query import MetadataQuery  # noqa: E402
 from weaviate.collections import Collection  # noqa: E402
 
+from facesearch.face.embed import load_embedder  # noqa: E402
 from facesearch.library import clustering  # noqa: E402
 from facesearch.library.grouping import Grouper, rule_of  # noqa: E402
 from facesearch.store import groups  # noqa: E402
@@ -78,7 +79,7 @@ GOAL_SYNTHETIC_S = 300.0
 SEARCHES = 4
 """Neighbour searches sent to Weaviate at once."""
 DIM = 384
-"""The fusion embedder's vector length: synthetic faces have it."""
+"""A vector length for empty arrays; synthetic faces have the embedder's (`synthetic`)."""
 
 PRODUCT_METHODS = ("whispers", "immich", "hdbscan")
 CLUSTERING_PACKAGES = ("scikit-learn", "scipy", "igraph", "leidenalg")
@@ -379,23 +380,24 @@ def print_product(where: str, found: dict) -> None:
           f"{added['ms_per_face']:.0f} ms per face", flush=True)
 
 
-def synthetic_faces(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`size` unit DIM-d vectors drawn as bench/scale.py draws them (PER_PERSON photos around each random direction,
+def synthetic_faces(size: int, rng: np.random.Generator, dim: int = DIM) -> tuple[np.ndarray, np.ndarray]:
+    """`size` unit `dim`-d vectors drawn as bench/scale.py draws them (PER_PERSON photos around each random direction,
     noise SPREAD of a direction's per-dimension scale), and each one's person."""
     owners = np.arange(size) // PER_PERSON
-    centres = unit_vectors(rng.standard_normal((int(owners[-1]) + 1, DIM)))
-    parts = [unit_vectors(centres[owners[s : s + CHUNK]] + rng.standard_normal((len(owners[s : s + CHUNK]), DIM))
-                          * SPREAD / np.sqrt(DIM)) for s in range(0, size, CHUNK)]
+    centres = unit_vectors(rng.standard_normal((int(owners[-1]) + 1, dim)))
+    parts = [unit_vectors(centres[owners[s : s + CHUNK]] + rng.standard_normal((len(owners[s : s + CHUNK]), dim))
+                          * SPREAD / np.sqrt(dim)) for s in range(0, size, CHUNK)]
     return np.concatenate(parts), owners
 
 
-def synthetic(library: records.Library, stack, work: Path, chosen: Chosen, size: int) -> dict:  # noqa: ANN001
-    """Each chosen setting's full grouping of `size` synthetic faces (the library emptied first; `stack` is the
-    LocalStack): time by step, this process's peak memory through them all (MiB), Weaviate's resident memory after,
-    and each grouping's scores against the synthetic people (a sanity check, not a measure of accuracy)."""
-    vectors, owners = synthetic_faces(size, np.random.default_rng(19))
+def synthetic(library: records.Library, stack, work: Path, chosen: Chosen, size: int, dim: int) -> dict:  # noqa: ANN001
+    """Each chosen setting's full grouping of `size` synthetic `dim`-d faces (the embedder's length; the library
+    emptied first; `stack` is the LocalStack): time by step, this process's peak memory through them all (MiB),
+    Weaviate's resident memory after, and each grouping's scores against the synthetic people (a sanity check, not a
+    measure of accuracy)."""
+    vectors, owners = synthetic_faces(size, np.random.default_rng(19), dim)
     key = str(work / "synthetic")
-    print(f"\ninserting {size:,} synthetic {DIM}-d faces ({PER_PERSON} per person)", flush=True)
+    print(f"\ninserting {size:,} synthetic {dim}-d faces ({PER_PERSON} per person)", flush=True)
     _, insert_s = timed(lambda: grow(library, key, vectors, first=0))
     del vectors
     reset_peak_memory()
@@ -487,7 +489,8 @@ def speed(settings, stack, library: records.Library, faces: Faces, work: Path,  
     print_product("LFW library", result["product_library"])
     if args.synthetic:
         records.forget_folder(library, folder_key(work / "library"))
-        result["synthetic"] = synthetic(library, stack, work, runs, args.synthetic)
+        dim = load_embedder(settings.embedder).dim
+        result["synthetic"] = synthetic(library, stack, work, runs, args.synthetic, dim)
         result["product_synthetic"] = product_grouping(settings, library)
         print_product(f"{args.synthetic:,} synthetic faces", result["product_synthetic"])
     return result

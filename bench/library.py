@@ -199,6 +199,9 @@ def grow(library: records.Library, key: str, vectors: np.ndarray, first: int) ->
                 props = {"folder": key, "path": path, "photo_id": records.photo_id(key, path), "person_id": "",
                          "box": [0, 0, 100, 100], "face_width": 100, "photo_width": 250, "photo_height": 250}
                 batch.add_object(properties=props, uuid=records.face_id(key, path, 1), vector={VECTOR: vector.tolist()})
+        failed = library.faces.batch.failed_objects
+        if failed:
+            raise SystemExit(f"Weaviate refused {len(failed)} synthetic faces: {failed[0].message}")
         print(f"  library faces: {first + start + min(CHUNK, len(vectors) - start):,}", flush=True)
 
 
