@@ -55,7 +55,7 @@ GRID_T = np.round(np.arange(0.6000, 0.99501, 0.0025), 4)
 GRID_M = np.round(np.arange(0.0, 0.08001, 0.0025), 4)
 RULES = ("best", "best2")
 HOLDOUT = 4
-CONFIGS = "yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet"
+CONFIGS = "yunet:reid0095,yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet"
 
 
 @dataclass(frozen=True)

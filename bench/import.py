@@ -163,7 +163,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "lfw-dev",
                         help="folder laid out <identity>/<photos>")
     parser.add_argument("--limit", type=int, default=300, help="use the first N photos")
-    parser.add_argument("--configs", default="yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
+    parser.add_argument("--configs", default="yunet:reid0095,yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
                         help="detector:embedder,... (the first is judged against the goals)")
     parser.add_argument("--smoke", action="store_true", help="the repo's images/ folder (8 photos)")
     args = parser.parse_args()

@@ -240,7 +240,7 @@ def print_goals(result: dict) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--configs", default="yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
+    parser.add_argument("--configs", default="yunet:reid0095,yunet:fusion,yunet:mobileface_v2,yunet:dlib_resnet,hog:dlib_resnet",
                         help="detector:embedder,... timed per stage")
     parser.add_argument("--detector", default=get_settings().detector, help="for the search")
     parser.add_argument("--embedder", default=get_settings().embedder, help="for the search")

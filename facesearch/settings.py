@@ -170,8 +170,8 @@ class Settings(BaseSettings):
         default="yunet", description="yunet: fast, 5 landmarks, finds small and turned faces; hog, cnn: dlib's."
     )
     embedder: str = Field(
-        default="fusion", description="A model card in facesearch/face/cards (fusion, mobileface_v2, dlib_resnet, "
-        "reid0095) or the path of your own card.",
+        default="reid0095", description="A model card in facesearch/face/cards (reid0095, fusion, mobileface_v2, "
+        "dlib_resnet) or the path of your own card.",
     )
     # A face is known when its person's score >= threshold and beats every other person by >= margin (see
     # facesearch.people.decide). Unset: the card's values, chosen by bench/accuracy.py on lfw-dev + lfw-dev-multi

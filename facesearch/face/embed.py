@@ -121,10 +121,10 @@ RENAMED = {"onnx": "dlib_resnet", "dlib": "dlib_resnet"}
 
 
 def card_path(name_or_path: str) -> Path:
-    """A shipped card's name ("fusion") or a path to a card file."""
+    """A shipped card's name ("reid0095") or a path to a card file."""
     if name_or_path in RENAMED:
         raise ConfigError(f"FACESEARCH_EMBEDDER={name_or_path} is now the model card {RENAMED[name_or_path]}; set "
-                          "FACESEARCH_EMBEDDER=fusion (the default) or dlib_resnet, then run `python -m facesearch reindex`.")
+                          "FACESEARCH_EMBEDDER=reid0095 (the default) or dlib_resnet, then run `python -m facesearch reindex`.")
     if name_or_path.endswith(".toml") or "/" in name_or_path:
         return Path(name_or_path).expanduser().resolve()
     return CARDS / f"{name_or_path}.toml"
