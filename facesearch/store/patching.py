@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import queue
+import weakref
 from urllib.parse import quote
 
 from facesearch.errors import FaceSearchError, NotReady
@@ -32,6 +33,8 @@ class Patcher:
         self.headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
         self.consistency = consistency
         self._idle: queue.SimpleQueue[http.client.HTTPConnection] = queue.SimpleQueue()
+        self.close = weakref.finalize(self, _close_all, self._idle)
+        """Close the idle connections (done too when the Patcher is collected, or at exit)."""
 
     def patch(self, collection: str, object_id: str, properties: dict[str, object]) -> None:
         """Set these properties of the object (the others stay); a FaceSearchError with Weaviate's answer when
@@ -81,12 +84,13 @@ class Patcher:
                 failure = e
         raise NotReady(f"Weaviate is not reachable at {', '.join(e.url for e in self.endpoints)}: {failure}")
 
-    def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+
+def _close_all(idle: queue.SimpleQueue[http.client.HTTPConnection]) -> None:
+    while True:
+        try:
+            idle.get_nowait().close()
+        except queue.Empty:
+            return
 
 
 def _connection(endpoint: WeaviateEndpoint) -> http.client.HTTPConnection:
