@@ -70,9 +70,10 @@ DECIDED = ("threshold", "margin", "rule", "library_threshold", "library_threshol
 
 
 def decision_for(settings: Settings) -> Decision:
-    """The known/unknown rule and the thresholds in force (certainties, 0..1): each one the settings set
-    (FACESEARCH_THRESHOLD, _MARGIN, _RULE, _LIBRARY_THRESHOLD, _LIBRARY_THRESHOLD_MIN) wins; the others are the
-    embedder's model card's choice for the detector, else DEFAULT_DECISION's. ConfigError for a bad card."""
+    """The known/unknown rule, the thresholds (certainties, 0..1) and the group distances (cosine, 0..2) in force:
+    each one the settings set (FACESEARCH_THRESHOLD, _MARGIN, _RULE, _LIBRARY_THRESHOLD, _LIBRARY_THRESHOLD_MIN,
+    _GROUP_DISTANCE) wins; the others are the embedder's model card's choice for the detector, else
+    DEFAULT_DECISION's (None for the distances: GroupRule's). ConfigError for a bad card."""
     return _decision(settings.embedder, settings.detector, tuple(getattr(settings, name, None) for name in DECIDED))
 
 
