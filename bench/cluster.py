@@ -229,11 +229,14 @@ def row_line(r: dict) -> str:
             f" pairwise P {r['pairwise_precision']:.4f} R {r['pairwise_recall']:.4f}"
             f"  BCubed P {r['bcubed_precision']:.4f} R {r['bcubed_recall']:.4f} F {r['bcubed_f']:.4f}"
             f"  groups {r['groups']:>5,}/{r['identities']:,}  ungrouped {r['ungrouped']:>5,}"
-            f"  same-photo {r['same_photo_groups']}  {r['seconds']:.2f} s")
+            f"  same-photo {r['same_photo_groups']}  {r['seconds']:.2f} s"
+            + (f"  lookalikes merged {r['lookalikes_merged']}" if "lookalikes_merged" in r else ""))
 
 
-def sweep(faces: Faces, near: Near, name: str, run: Callable[..., list[int]], args: argparse.Namespace) -> list[dict]:
-    """Every setting of one method on the library: a row each, printed as it comes."""
+def sweep(faces: Faces, near: Near, name: str, run: Callable[..., list[int]], args: argparse.Namespace,
+          pairs: list[tuple[str, str, float]]) -> list[dict]:
+    """Every setting of one method on the library: a row each (with how many of the lookalike `pairs` it merges),
+    printed as it comes."""
     identities = sum(1 for c in Counter(faces.truth.values()).values() if c >= 2)
     rows = []
     for d, k, options in product(args.distances, args.k, OPTIONS[name]):
@@ -242,6 +245,7 @@ def sweep(faces: Faces, near: Near, name: str, run: Callable[..., list[int]], ar
         labels, seconds = timed(lambda: setting.run(run, len(faces.ids), edges))
         for size in args.min_sizes:
             rows.append(measure(faces, labels, Setting(name, d, k, setting.options, size), seconds, identities))
+            rows[-1]["lookalikes_merged"] = lookalikes(faces, labels, size, pairs)["merged"]
             print(row_line(rows[-1]), flush=True)
     return rows
 
@@ -448,13 +452,17 @@ def accuracy(library: records.Library, faces: Faces, args: argparse.Namespace) -
     near, near_s = timed(lambda: ask_neighbours(library.faces, faces, max(args.k), max(args.distances)))
     print(f"neighbours of {len(faces.ids):,} faces (k {max(args.k)}, distance <= {max(args.distances)}) asked in "
           f"{near_s:.1f} s; the smaller graphs are cut from them", flush=True)
+    pairs = lookalike_pairs(faces, args.lookalikes)
     rows: dict[str, list[dict]] = {}
     for name, run in args.runs.items():
         print(f"\n{name}:", flush=True)
-        rows[name] = sweep(faces, near, name, run, args)
+        rows[name] = sweep(faces, near, name, run, args, pairs)
     chosen = {name: choose(r) for name, r in rows.items()}
     print_table(chosen)
-    pairs = lookalike_pairs(faces, args.lookalikes)
+    apart = {name: choose([row for row in r if row["lookalikes_merged"] == 0]) for name, r in rows.items()}
+    print("\nthe same, among the settings that merge none of the lookalike pairs:", flush=True)
+    for name, row in apart.items():
+        print(row_line(row) if row else f"  {name:<8} none", flush=True)
     print(f"\nlookalikes: the {len(pairs)} closest pairs of identities (mean vectors' similarity "
           f"{pairs[-1][2] if pairs else 0:.4f} .. {pairs[0][2] if pairs else 0:.4f}):", flush=True)
     looks = {}
@@ -465,7 +473,8 @@ def accuracy(library: records.Library, faces: Faces, args: argparse.Namespace) -
             looks[name] = lookalikes(faces, labels, setting.min_size, pairs)
             print(f"  {name:<8} {setting.name():<62} pairs merged {looks[name]['merged']}/{len(pairs)}; "
                   f"{looks[name]['ungrouped']} of their {looks[name]['faces']} faces ungrouped", flush=True)
-    result = {"neighbours_s": near_s, "rows": rows, "chosen": chosen, "lookalike_pairs": pairs, "lookalikes": looks}
+    result = {"neighbours_s": near_s, "rows": rows, "chosen": chosen, "chosen_apart": apart, "lookalike_pairs": pairs,
+              "lookalikes": looks}
     return result, chosen
 
 

@@ -9,6 +9,7 @@ Each wait polls with a deadline; how long a change took to be found is printed (
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -56,6 +57,13 @@ class Watched:
     def status(self) -> dict:
         return self.api.get("/api/library").json()
 
+    def explain(self) -> str:
+        """The library's status and the API's log lines that say something went wrong: why a wait failed."""
+        log = self.settings.state_dir / "logs" / "api.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        said = [line for line in lines if any(w in line for w in ("WARNING", "ERROR", "Traceback", "Error"))]
+        return f"status: {json.dumps(self.status())[:4000]}\napi.log:\n" + "\n".join(said[-40:])
+
     def folder_status(self, folder: str = FOLDER) -> dict:
         return next(f for f in self.status()["folders"] if f["folder"] == folder)
 
@@ -95,12 +103,13 @@ class Watched:
             client.close()
 
 
-def within(check: Callable[[], bool], what: str, deadline_s: float = DEADLINE_S) -> float:
-    """Poll `check` until it holds; the seconds it took. Fails, saying `what`, after `deadline_s`."""
+def within(check: Callable[[], bool], what: str, deadline_s: float = DEADLINE_S,
+           explain: Callable[[], str] = lambda: "") -> float:
+    """Poll `check` until it holds; the seconds it took. Fails, saying `what` (and `explain()`), after `deadline_s`."""
     start = time.monotonic()
     while not check():
         if time.monotonic() - start > deadline_s:
-            pytest.fail(f"{what}: not within {deadline_s:.0f} s")
+            pytest.fail(f"{what}: not within {deadline_s:.0f} s\n{explain()}")
         time.sleep(0.25)
     return time.monotonic() - start
 
@@ -187,7 +196,8 @@ def test_a_burst_of_files_is_gathered_into_a_few_jobs(watched: Watched) -> None:
     start = time.monotonic()
     for n in range(BURST):
         shutil.copy(IMAGES / "Seth_Moulton" / "1.jpg", watched.folder / f"burst-{n:04d}.jpg")
-    within(lambda: settled(watched, photos + BURST), f"{BURST} photos indexed", deadline_s=DEADLINE_S * 3)
+    within(lambda: settled(watched, photos + BURST), f"{BURST} photos indexed", deadline_s=DEADLINE_S * 3,
+           explain=watched.explain)
     jobs = watched.status()["changes_job"]["id"] - first
     print(f"\n{BURST} photos copied in: indexed in {time.monotonic() - start:.1f} s by {jobs} job(s)")
     assert 1 <= jobs <= 5
@@ -196,7 +206,8 @@ def test_a_burst_of_files_is_gathered_into_a_few_jobs(watched: Watched) -> None:
     first = watched.status()["changes_job"]["id"]
     for n in range(BURST):
         (watched.folder / f"burst-{n:04d}.jpg").unlink()
-    within(lambda: settled(watched, photos), f"{BURST} removed photos forgotten", deadline_s=DEADLINE_S * 3)
+    within(lambda: settled(watched, photos), f"{BURST} removed photos forgotten", deadline_s=DEADLINE_S * 3,
+           explain=watched.explain)
     print(f"{BURST} photos removed: by {watched.status()['changes_job']['id'] - first} job(s)")
 
 
