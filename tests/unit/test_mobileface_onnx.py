@@ -15,6 +15,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+from tests.unit.onnx_port import assert_same, embed, load_reference, one_core
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_PATH = ROOT / "facesearch" / "face" / "weights" / "mobileface_v2.onnx"
 REFERENCE = ROOT / "tests" / "data" / "mobileface_v2_reference.npz"
@@ -26,29 +28,12 @@ MAX_ABS_DIFF = 5e-4  # outputs reach about 15 and norms about 60-75; observed di
 
 @pytest.fixture(scope="module")
 def session() -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"])
+    return one_core(MODEL_PATH)
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, np.ndarray]:
-    """{"chips": (3, 112, 112, 3) uint8 RGB, "embeddings": (3, 256) float32 from MXNet, "photos": (3,) str}."""
-    with np.load(REFERENCE) as data:
-        return {key: data[key] for key in data.files}
-
-
-def embed(session: ort.InferenceSession, chips: np.ndarray) -> np.ndarray:
-    """(N, 112, 112, 3) uint8 RGB chips -> (N, 256) float32, the network's raw 0-255 NCHW input."""
-    x = np.ascontiguousarray(chips.transpose(0, 3, 1, 2), dtype=np.float32)
-    return session.run(None, {"input": x})[0]
-
-
-def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cosine similarity of two (N, D) arrays, in float64."""
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    return load_reference(REFERENCE)
 
 
 def test_interface(session) -> None:
@@ -64,13 +49,7 @@ def test_reference_is_what_it_says(reference) -> None:
 
 
 def test_matches_mxnet(session, reference) -> None:
-    got = embed(session, reference["chips"])
-    ref = reference["embeddings"]
-    diff, cos = np.abs(got - ref).max(axis=1), cosines(got, ref)
-    rows = zip(reference["photos"], cos, diff, strict=True)
-    lines = [f"{photo:28s} cosine {c:.9f}  max|diff| {d:.2e}" for photo, c, d in rows]
-    print("\n" + "\n".join(lines))
-    assert diff.max() < MAX_ABS_DIFF and cos.min() > MIN_COSINE, "ONNX differs from MXNet:\n" + "\n".join(lines)
+    assert_same(embed(session, reference["chips"]), reference, "MXNet", MAX_ABS_DIFF, MIN_COSINE)
 
 
 @pytest.mark.parametrize("n", [1, 3])

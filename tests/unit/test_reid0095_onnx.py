@@ -17,6 +17,7 @@ import onnxruntime as ort
 import pytest
 
 from facesearch.face.embed import Network, read_card
+from tests.unit.onnx_port import assert_same, embed, load_reference, one_core
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_PATH = ROOT / "facesearch" / "face" / "weights" / "face_reid_0095.onnx"
@@ -29,38 +30,12 @@ MAX_ABS_DIFF = 1e-4  # values reach about 4 and norms 13-19; observed difference
 
 @pytest.fixture(scope="module")
 def session() -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"])
+    return one_core(MODEL_PATH)
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict[str, np.ndarray]:
-    """{"chips": (3, 128, 128, 3) uint8 BGR, "embeddings": (3, 256) float32 from numpy, "photos": (3,) str}."""
-    with np.load(REFERENCE) as data:
-        return {key: data[key] for key in data.files}
-
-
-def embed(session: ort.InferenceSession, chips: np.ndarray) -> np.ndarray:
-    """(N, 128, 128, 3) uint8 BGR chips -> (N, 256) float32, the network's raw 0-255 NCHW input."""
-    x = np.ascontiguousarray(chips.transpose(0, 3, 1, 2), dtype=np.float32)
-    return session.run(None, {"input": x})[0]
-
-
-def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cosine similarity of two (N, D) arrays, in float64."""
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
-
-
-def compare(got: np.ndarray, reference: dict[str, np.ndarray]) -> None:
-    ref = reference["embeddings"]
-    diff, cos = np.abs(got - ref).max(axis=1), cosines(got, ref)
-    rows = zip(reference["photos"], cos, diff, strict=True)
-    lines = [f"{photo:28s} cosine {c:.9f}  max|diff| {d:.2e}" for photo, c, d in rows]
-    print("\n" + "\n".join(lines))
-    assert diff.max() < MAX_ABS_DIFF and cos.min() > MIN_COSINE, "ONNX differs from the IR:\n" + "\n".join(lines)
+    return load_reference(REFERENCE)
 
 
 def test_interface(session) -> None:
@@ -76,12 +51,12 @@ def test_reference_is_what_it_says(reference) -> None:
 
 
 def test_matches_the_ir(session, reference) -> None:
-    compare(embed(session, reference["chips"]), reference)
+    assert_same(embed(session, reference["chips"]), reference, "the IR", MAX_ABS_DIFF, MIN_COSINE)
 
 
 def test_card_feeds_it_bgr(reference) -> None:
     rgb = np.ascontiguousarray(reference["chips"][..., ::-1])  # the face layer's chips are RGB
-    compare(Network(read_card("reid0095")).embed(rgb), reference)
+    assert_same(Network(read_card("reid0095")).embed(rgb), reference, "the IR", MAX_ABS_DIFF, MIN_COSINE)
 
 
 @pytest.mark.parametrize("n", [1, 3])
