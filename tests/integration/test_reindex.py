@@ -42,7 +42,8 @@ from facesearch.testing import isolated_settings
 from tests.conftest import IMAGES, LOOK_FOR
 from tests.integration.test_search import ENROLLED
 
-OLD, NEW = "dlib_resnet", "fusion"
+OLD, NEW = "fusion", "reid0095"
+"""The previous default face model and today's: what an upgrade reindexes."""
 CHOSEN_BY_CARD = ("threshold", "margin", "rule", "library_threshold", "library_threshold_min")
 LIBRARY_PHOTOS = ("Ted_Lieu.jpg", "Paul_Rudd.jpg", "Dina_Titus.jpg")
 GHOST = object_id("ghost", "blank.jpg")
