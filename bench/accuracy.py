@@ -15,7 +15,12 @@ face judged is the one the importer would pick (facesearch.people.prepare.pick_f
 the photo squeezed into the embedding model, as the original demo feeds whole photos to ResNet-50) is
 measured on the same split, with exact search in memory.
 
+Each configuration's answers also go through bench/levers.py (per-person rules, quality-aware
+thresholds), and a plot of named against strangers named over the threshold is written beside the
+JSON result (bench/plots.py).
+
 Usage: .venv/bin/python bench/accuracy.py [--data DIR ...] [--configs yunet:fusion,...] [--far 0.01] [--smoke]
+                                          [--answers DIR]
 The default data is ../shared/lfw-dev and ../shared/lfw-dev-multi (see their READMEs; never copied into
 the project).
 """
@@ -23,6 +28,7 @@ the project).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tempfile
@@ -35,15 +41,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import levers  # noqa: E402
 from bench.common import place, print_machine, write_result  # noqa: E402
+from bench.plots import accuracy_plot  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
+from facesearch.face.detect import Face  # noqa: E402
+from facesearch.face.models import THOROUGH  # noqa: E402
+from facesearch.face.photo import Photo  # noqa: E402
 from facesearch.face.embed import load_embedder  # noqa: E402
+from facesearch.face.image import encode_jpeg  # noqa: E402
 from facesearch.local.stack import LocalStack  # noqa: E402
 from facesearch.people.decide import person_scores  # noqa: E402
 from facesearch.people.prepare import pick_face  # noqa: E402
 from facesearch.people.scan import scan_images  # noqa: E402
-from facesearch.people.search import POOL, search_photo  # noqa: E402
+from facesearch.people.search import POOL, Seen, search_seen  # noqa: E402
 from facesearch.people.sync import import_people  # noqa: E402
 from facesearch.settings import ROOT  # noqa: E402
 from facesearch.store.connection import connect  # noqa: E402
@@ -70,6 +82,8 @@ class Answer:
     query: Query
     candidates: list[tuple[str, float]]
     """(identity, certainty) best first; empty when no face was found."""
+    quality: dict[str, float]
+    """The judged face's quality signals (see bench/levers.py); empty when no face was found."""
 
 
 @dataclass(frozen=True)
@@ -101,15 +115,39 @@ def link_gallery(enroll: dict[str, list[Path]], images: Path) -> None:
             place(photo, images / identity / photo.name)
 
 
+def quality(models: FaceModels, image: np.ndarray, face: Face) -> dict[str, float]:
+    """The face's quality signals (bench/levers.py): width in pixels, detector score, turn, sharpness, and
+    the length of the first network's vector before it is normalised."""
+    import cv2
+
+    signals = {"width": float(face.box.width), "detector_score": float(face.score)}
+    if models.embedder is not None:
+        net = models.embedder.parts[0][0]
+        signals["embedding_norm"] = float(np.linalg.norm(net.embed(models.chips(image, [face])[net.chip])))
+    if face.landmarks is not None:
+        eyes = face.landmarks[:2]
+        signals["turn"] = float(abs(face.landmarks[2][0] - eyes[:, 0].mean()) / max(1e-6, abs(eyes[1][0] - eyes[0][0])))
+        grey = cv2.cvtColor(np.ascontiguousarray(models.crop(image, face)), cv2.COLOR_RGB2GRAY)
+        signals["sharpness"] = float(cv2.Laplacian(cv2.resize(grey, (112, 112), interpolation=cv2.INTER_AREA), cv2.CV_64F).var())
+    return signals
+
+
 def ask(models: FaceModels, people: People, query: Query) -> Answer:
+    """The query's judged face (the one the importer would pick, else the largest): its candidates and quality."""
     try:
-        result = search_photo(models, people, query.path.read_bytes(), limit=POOL, threshold=2.0, margin=0.0)
+        photo = Photo(query.path.read_bytes())
+        found = models.find(photo, THOROUGH)
+        if not found:
+            return Answer(query, [], {})
+        image = photo.full()
+        seen = Seen(photo.width, photo.height, [(f.box, encode_jpeg(models.crop(image, f))) for f in found])
+        result = search_seen(people, seen, limit=POOL, threshold=2.0, margin=0.0)
     except FaceSearchError:
-        return Answer(query, [])
-    boxes = [f.box for f in result.faces]
-    chosen = pick_face(boxes, result.width, result.height)
-    face = result.faces[boxes.index(chosen)] if isinstance(chosen, Box) else max(result.faces, key=lambda f: f.box.area)
-    return Answer(query, [(c.face.person_id, c.certainty) for c in face.candidates])
+        return Answer(query, [], {})
+    boxes = [f.box for f in found]
+    chosen = pick_face(boxes, photo.width, photo.height)
+    k = boxes.index(chosen) if isinstance(chosen, Box) else max(range(len(found)), key=lambda i: found[i].box.area)
+    return Answer(query, [(c.face.person_id, c.certainty) for c in result.faces[k].candidates], quality(models, image, found[k]))
 
 
 def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Path, detector: str,
@@ -127,7 +165,7 @@ def run_real_path(enroll: dict[str, list[Path]], queries: list[Query], work: Pat
                                detector=detector)
         imported_s = time.perf_counter() - started
         print(f"  enrolled {len(report.imported)} photos in {imported_s:.0f} s; skipped {len(report.skipped)}", flush=True)
-        models = FaceModels.load(settings, embed=False)
+        models = FaceModels.load(settings)
         started = time.perf_counter()
         with ThreadPoolExecutor(settings.vectorizer_workers) as pool:
             answers = list(pool.map(lambda q: ask(models, people, q), queries))
@@ -218,7 +256,7 @@ def whole_image_baseline(enroll: dict[str, list[Path]], queries: list[Query], fa
     for q in queries:
         sims = matrix @ vector(q.path)
         order = np.argsort(-sims)[:POOL]
-        answers.append(Answer(q, [(gallery[i][0], float((1 + sims[i]) / 2)) for i in order]))
+        answers.append(Answer(q, [(gallery[i][0], float((1 + sims[i]) / 2)) for i in order], {}))
     return evaluate(answers, far)
 
 
@@ -246,20 +284,39 @@ def print_table(rows: list[dict]) -> None:
               + f" | {j['rule']}, {j['threshold']:.4f}, {j['margin']:.4f} |")
 
 
+def curve(answers: list[Answer], rule: str, margin: float) -> list[dict]:
+    """Named right (among enrolled queries) and strangers named (among the others) at every threshold."""
+    best, margins, correct, enrolled = decide(answers, rule)
+    return [dict(zip(("threshold", "named", "strangers_named"), (float(t), *rates(best, margins, correct, enrolled, t, margin))))
+            for t in GRID_T]
+
+
+def lever_queries(answers: list[Answer], enroll: dict[str, list[Path]]) -> list[levers.Query]:
+    """The answers as bench/levers.py reads them: each candidate with the number of photos enrolled of its person."""
+    return [levers.Query([(p, c, len(enroll.get(p, []))) for p, c in a.candidates], a.query.expected, a.quality)
+            for a in answers]
+
+
 def run_config(detector: str, embedder: str, datas: list[Path], people: int | None, far: float, work: Path) -> dict:
-    """Every folder through the real path with one configuration; its joint decision."""
-    per_set, sets, timing = {}, {}, {}
+    """Every folder through the real path with one configuration; its joint decision and the levers."""
+    per_set, sets, timing, queries = {}, {}, {}, {}
     for data in datas:
-        enroll, queries = split(data, people)
-        print(f"{detector}:{embedder} on {data} ({len(enroll)} identities enrolled, {len(queries)} queries)", flush=True)
+        enroll, asked = split(data, people)
+        print(f"{detector}:{embedder} on {data} ({len(enroll)} identities enrolled, {len(asked)} queries)", flush=True)
         folder = work / re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{detector}-{embedder}-{data.name}")
-        answers, timing[data.name] = run_real_path(enroll, queries, folder, detector, embedder)
+        answers, timing[data.name] = run_real_path(enroll, asked, folder, detector, embedder)
         per_set[data.name], sets[data.name] = answers, evaluate(answers, far)
+        queries[data.name] = lever_queries(answers, enroll)
         print_report(f"{detector}:{embedder} on {data.name}", sets[data.name])
     joint = choose_joint(per_set, far)
+    joint["curve"] = {name: curve(answers, joint["rule"], joint["margin"]) for name, answers in per_set.items()}
     print(f"\n{detector}:{embedder} chosen on {', '.join(per_set)} together: [decision.{detector}] rule = \"{joint['rule']}\", "
           f"threshold = {joint['threshold']:.4f}, margin = {joint['margin']:.4f}", flush=True)
-    return {"detector": detector, "embedder": embedder, "sets": sets, "joint": joint, "timing": timing}
+    found = levers.compare(queries, far)
+    print(f"\n{detector}:{embedder}: the levers (bench/levers.py), each at its own best joint choice:")
+    levers.print_levers(found)
+    return {"detector": detector, "embedder": embedder, "sets": sets, "joint": joint, "timing": timing, "levers": found,
+            "answers": {name: [vars(q) for q in qs] for name, qs in queries.items()}}
 
 
 def main() -> None:
@@ -271,6 +328,8 @@ def main() -> None:
     parser.add_argument("--far", type=float, default=0.01, help="false accepts allowed when choosing (fraction)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-image baseline")
     parser.add_argument("--smoke", action="store_true", help="a tiny run on the repo's sample photos, first config only")
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="also write each configuration's answers (names replaced by numbers) for bench/levers.py here")
     args = parser.parse_args()
     for data in [] if args.smoke else args.data:
         if not data.is_dir():
@@ -285,7 +344,25 @@ def main() -> None:
             result["whole_image_baseline"] = whole_image_baseline(*split(datas[0], args.people), args.far)
             print_report(f"whole-image baseline on {datas[0].name} (no detection or alignment)", result["whole_image_baseline"])
     print_table(rows)
-    print(f"result: {write_result('accuracy', result)}")
+    answers = {f"{r['detector']}-{r['embedder']}": r.pop("answers") for r in rows}
+    path = write_result("accuracy", result)
+    print(f"result: {path}\nplot: {accuracy_plot(result, path.with_suffix('.png'))}")
+    if args.answers:
+        write_answers(args.answers, path.stem, answers, args.far)
+
+
+def write_answers(folder: Path, stem: str, answers: dict[str, dict[str, list[dict]]], far: float) -> None:
+    """One JSON file per configuration for bench/levers.py, identities replaced by numbers: never committed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for config, sets in answers.items():
+        number: dict[str, int] = {}
+        for queries in sets.values():
+            for q in queries:
+                q["candidates"] = [(number.setdefault(p, len(number)), c, n) for p, c, n in q["candidates"]]
+                q["expected"] = None if q["expected"] is None else number.setdefault(q["expected"], len(number))
+        out = folder / f"{stem}-{config}.json"
+        out.write_text(json.dumps({"far": far, "sets": sets}))
+        print(f"answers: {out}")
 
 
 def smoke_data(folder: Path) -> Path:
