@@ -275,8 +275,20 @@ def lookalike_pairs(faces: Faces, count: int) -> list[tuple[str, str, float]]:
     return [(names[upper[0][b]], names[upper[1][b]], float(sims[upper][b])) for b in best]
 
 
+def crossed(faces: Faces, own: list[int], other: list[int]) -> bool:
+    """Whether every face of two identities is nearer (cosine) a face of the other identity than any other face
+    of its own: labels that the faces themselves contradict (no grouping by likeness can keep them apart)."""
+    for mine, theirs in ((own, other), (other, own)):
+        for face in mine:
+            rest = [f for f in mine if f != face]
+            if rest and (faces.vectors[theirs] @ faces.vectors[face]).max() <= (faces.vectors[rest] @ faces.vectors[face]).max():
+                return False
+    return True
+
+
 def lookalikes(faces: Faces, labels: list[int], min_size: int, pairs: list[tuple[str, str, float]]) -> dict:
-    """How many lookalike pairs share a group, and how many of their labelled faces are ungrouped."""
+    """How many lookalike pairs share a group (and how many of those have crossed labels, see `crossed`), and
+    how many of their labelled faces are ungrouped."""
     shown = at_least(labels, min_size)
     groups: dict[str, set[int]] = defaultdict(set)
     faces_of: dict[str, list[int]] = defaultdict(list)
@@ -284,10 +296,11 @@ def lookalikes(faces: Faces, labels: list[int], min_size: int, pairs: list[tuple
         faces_of[identity].append(face)
         if shown[face] != UNGROUPED:
             groups[identity].add(shown[face])
-    merged = sum(1 for a, b, _ in pairs if groups[a] & groups[b])
+    merged = [(a, b) for a, b, _ in pairs if groups[a] & groups[b]]
     involved = {name for a, b, _ in pairs for name in (a, b)}
     held = [face for name in involved for face in faces_of[name]]
-    return {"pairs": len(pairs), "merged": merged, "faces": len(held),
+    return {"pairs": len(pairs), "merged": len(merged), "faces": len(held),
+            "merged_crossed": sum(1 for a, b in merged if crossed(faces, faces_of[a], faces_of[b])),
             "ungrouped": sum(1 for face in held if shown[face] == UNGROUPED)}
 
 
@@ -471,8 +484,10 @@ def accuracy(library: records.Library, faces: Faces, args: argparse.Namespace) -
             setting = setting_of(row)
             labels = setting.run(args.runs[name], len(faces.ids), edges_of(near, setting.k, setting.max_distance))
             looks[name] = lookalikes(faces, labels, setting.min_size, pairs)
-            print(f"  {name:<8} {setting.name():<62} pairs merged {looks[name]['merged']}/{len(pairs)}; "
-                  f"{looks[name]['ungrouped']} of their {looks[name]['faces']} faces ungrouped", flush=True)
+            print(f"  {name:<8} {setting.name():<62} pairs merged {looks[name]['merged']}/{len(pairs)} "
+                  f"({looks[name]['merged_crossed']} with crossed labels: each of their faces nearer a face of the "
+                  f"other name than any of its own); {looks[name]['ungrouped']} of their {looks[name]['faces']} faces "
+                  "ungrouped", flush=True)
     result = {"neighbours_s": near_s, "rows": rows, "chosen": chosen, "chosen_apart": apart, "lookalike_pairs": pairs,
               "lookalikes": looks}
     return result, chosen
