@@ -315,7 +315,10 @@ def run_config(detector: str, embedder: str, datas: list[Path], people: int | No
     found = levers.compare(queries, far)
     print(f"\n{detector}:{embedder}: the levers (bench/levers.py), each at its own best joint choice:")
     levers.print_levers(found)
-    return {"detector": detector, "embedder": embedder, "sets": sets, "joint": joint, "timing": timing, "levers": found,
+    near = levers.quality_near(queries, joint["threshold"])
+    levers.print_quality_near(near, joint["threshold"])
+    return {"detector": detector, "embedder": embedder, "sets": sets, "joint": joint, "timing": timing,
+            "levers": found, "quality_near_threshold": near,
             "answers": {name: [vars(q) for q in qs] for name, qs in queries.items()}}
 
 

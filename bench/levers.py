@@ -31,6 +31,8 @@ GRID_T = np.round(np.arange(0.6000, 0.99501, 0.0025), 4)
 GRID_M = np.round(np.arange(0.0, 0.08001, 0.0025), 4)
 RAISES = np.round(np.arange(0.0, 0.0801, 0.01), 4)
 SHARES = (0.1, 0.25)
+NEAR = 0.02
+"""quality_near looks at the queries whose best person scores at most this far below the threshold, or above it."""
 RULES = ("best", "best2", "best3", "mean")
 SIGNALS = {"width": +1, "detector_score": +1, "turn": -1, "sharpness": +1, "embedding_norm": +1}
 """Quality signals and their direction: +1 when a higher value is a better face."""
@@ -138,6 +140,34 @@ def compare(per_set: dict[str, list[Query]], far: float) -> list[dict]:
     return rows
 
 
+def quality_near(per_set: dict[str, list[Query]], threshold: float, below: float = NEAR) -> dict:
+    """Per folder and signal, the median among strangers whose best person scores at least `threshold` - `below`
+    (rule best), and among the enrolled people named right there: whether quality tells them apart."""
+    found: dict = {}
+    for name, queries in per_set.items():
+        s = score(queries, "best")
+        near = s.best >= threshold - below
+        groups = {"strangers": near & ~s.enrolled, "named_right": near & s.enrolled & s.correct}
+        found[name] = {"counts": {g: int(m.sum()) for g, m in groups.items()}}
+        for signal in SIGNALS:
+            values = np.array([q.quality.get(signal, np.nan) for q in queries])
+            kept = {g: values[m & ~np.isnan(values)] for g, m in groups.items()}
+            found[name][signal] = {g: float(np.median(v)) if len(v) else None for g, v in kept.items()}
+    return found
+
+
+def print_quality_near(found: dict, threshold: float, below: float = NEAR) -> None:
+    print(f"\nquality near the threshold (best person scores >= {threshold - below:.4f}): median of strangers / of people named right")
+    for name, row in found.items():
+        counts = row["counts"]
+        cells = [f"{signal} {_num(row[signal]['strangers'])} / {_num(row[signal]['named_right'])}" for signal in SIGNALS]
+        print(f"  {name} ({counts['strangers']} strangers, {counts['named_right']} named right): " + "; ".join(cells))
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
 def print_levers(rows: list[dict]) -> None:
     names = list(rows[0]["per_set"])
     print("\n| lever | " + " | ".join(f"{n}: named / strangers named" for n in names) + " | threshold, margin, raise |")
@@ -158,7 +188,10 @@ def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__.rsplit("Usage: ", 1)[1])
     path = Path(sys.argv[1])
-    print_levers(compare(load(path), json.loads(path.read_text())["far"]))
+    per_set = load(path)
+    rows = compare(per_set, json.loads(path.read_text())["far"])
+    print_levers(rows)
+    print_quality_near(quality_near(per_set, rows[0]["threshold"]), rows[0]["threshold"])
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench.levers import Query, best_joint, best_raise, low_quality, person_scores, score
+from bench.levers import Query, best_joint, best_raise, low_quality, person_scores, quality_near, score
 
 CANDIDATES = [("a", 0.90, 1), ("b", 0.85, 3), ("a", 0.70, 1), ("b", 0.84, 3), ("b", 0.83, 3)]
 
@@ -44,3 +44,10 @@ def test_a_raise_for_the_blurred_face_names_both_people() -> None:
     found = best_raise({"one": score(queries(), "best")}, lambda n, s: low[n], far=0.0)
     assert found["per_set"]["one"] == {"named": 1.0, "strangers_named": 0.0}
     assert found["threshold"] <= 0.78 < 0.80 < found["threshold"] + found["raise"]
+
+
+def test_quality_near_the_threshold_compares_strangers_with_people_named_right() -> None:
+    found = quality_near({"one": queries()}, threshold=0.80)["one"]  # all three score >= 0.78
+    assert found["counts"] == {"strangers": 1, "named_right": 2}
+    assert found["sharpness"] == {"strangers": 50.0, "named_right": 850.0}
+    assert found["width"] == {"strangers": None, "named_right": None}  # no query has it
