@@ -54,7 +54,7 @@ from bench.scale import PER_PERSON, SPREAD, weaviate_mb  # noqa: E402
 from weaviate.classes.query import MetadataQuery  # noqa: E402
 from weaviate.collections import Collection  # noqa: E402
 
-from facesearch.face.embed import load_embedder  # noqa: E402
+from facesearch.face.embed import load_embedder, read_card  # noqa: E402
 from facesearch.library import clustering  # noqa: E402
 from facesearch.library.grouping import Grouper, rule_of  # noqa: E402
 from facesearch.store import groups  # noqa: E402
@@ -63,6 +63,7 @@ from facesearch.store import library as records  # noqa: E402
 from facesearch.store.connection import connect  # noqa: E402
 from facesearch.store.space import vector_space  # noqa: E402
 from facesearch.store.writes import vector_of  # noqa: E402
+from facesearch.settings import get_settings  # noqa: E402
 from facesearch.face.box import Box  # noqa: E402
 from facesearch.face.detect import iou  # noqa: E402
 
@@ -72,6 +73,10 @@ SEAT_MATCH = 0.3
 """A face found is a pasted seat's when their boxes overlap by this IoU (bench/camera.py's MATCH)."""
 
 PRECISION = 0.99
+SPREAD = (0.45, 0.55, 0.65, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
+"""The default sweep of distances, as multiples of the card's group distance."""
+FUSION_GROUP_DISTANCE = 0.12
+"""The centre of the sweep for a card that has no group distance (the fusion's)."""
 """The chosen setting of a method is its best BCubed F with at least this pairwise precision."""
 GOAL_F = 0.97
 GOAL_SYNTHETIC_S = 300.0
@@ -546,13 +551,21 @@ def camera(settings, library: records.Library, folder: Path) -> dict:  # noqa: A
     return found
 
 
+def default_distances(embedder: str | None) -> str:
+    """SPREAD around the card's group distance (the fusion's default if the card has none), comma-separated."""
+    settings = get_settings()
+    card = read_card(embedder or settings.embedder).decision.get(settings.detector)
+    centre = card.group_distance if card and card.group_distance else FUSION_GROUP_DISTANCE
+    return ",".join(f"{centre * f:.3f}" for f in SPREAD)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
     parser.add_argument("--k", default="5,10,20", help="neighbours per face, comma-separated")
-    parser.add_argument("--distances", default="0.04,0.06,0.08,0.09,0.095,0.10,0.105,0.11,0.115,0.12,0.125,0.13,0.14,"
-                                               "0.16,0.18,0.20",
-                        help="max cosine distances of a neighbour, comma-separated")
+    parser.add_argument("--distances", default=None,
+                        help="max cosine distances of a neighbour, comma-separated (default: SPREAD times the card's "
+                             "group_distance, each model having its own scale)")
     parser.add_argument("--min-sizes", default="2,3", help="smallest groups counted, comma-separated")
     parser.add_argument("--methods", default="whispers,immich,hdbscan,leiden")
     parser.add_argument("--lookalikes", type=int, default=50, help="closest pairs of identities to follow")
@@ -565,7 +578,7 @@ def parse_args() -> argparse.Namespace:
     if args.smoke:
         args.k, args.distances, args.min_sizes, args.lookalikes, args.synthetic = "5,10", "0.10,0.20", "2", 5, 2_000
     args.k = sorted(int(k) for k in args.k.split(","))
-    args.distances = sorted(float(d) for d in args.distances.split(","))
+    args.distances = sorted(float(d) for d in (args.distances or default_distances(args.embedder)).split(","))
     args.min_sizes = sorted(int(s) for s in str(args.min_sizes).split(","))
     args.runs = methods(args.methods.split(","))
     return args
