@@ -2,10 +2,16 @@
 
 The detectors serialise their calls, so parallel detection means processes. Each worker builds its
 FaceModels once (in the pool's initializer) and calls `fn(models, path)` for every photo it is given.
+
+Workers are forked from a fork server (a fresh process started once, with the face layer imported), never
+from the calling process: the API, the watcher and the benches call this from processes that run OpenCV,
+onnxruntime and gRPC threads, and a process forked from one of those can inherit a lock held by a thread that
+does not exist in it, and wait forever (OpenCV's thread pool did so).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -16,6 +22,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+import psutil
+
 from facesearch.face.models import FaceModels
 
 T = TypeVar("T")
@@ -24,20 +32,32 @@ PhotoFn = Callable[[FaceModels, Path], T]
 _models: FaceModels | None = None
 
 PARENT_CHECK_S = 1.0
-"""How often a worker looks whether the process that started it is still there (s)."""
+"""How often a worker looks whether the process whose pool it is in is still there (s). The fork server ends
+once that process and its workers have."""
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload([__name__])
 
 
-def _init_worker(detector: str, min_face_px: int | None) -> None:
+def _init_worker(detector: str, min_face_px: int | None, owner: int) -> None:
     global _models
-    # Ctrl-C is the parent's to handle (it stops the pool); a parent that is killed takes its workers along,
+    # Ctrl-C is the owner's to handle (it stops the pool); an owner that is killed takes its workers along,
     # instead of leaving them waiting for work forever.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_owner, args=(_process(owner),), daemon=True).start()
     _models = FaceModels.detector_only(detector, min_face_px)
 
 
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
+
+
+def _exit_with_owner(owner: psutil.Process | None) -> None:
+    """Wait while `owner` (the process that made the pool; not this worker's parent, the fork server) runs."""
+    while owner is not None and owner.is_running() and owner.status() != psutil.STATUS_ZOMBIE:
         time.sleep(PARENT_CHECK_S)
     os._exit(1)
 
@@ -63,5 +83,6 @@ def map_photos(
         local = models or FaceModels.detector_only(detector, min_face_px)
         yield from (fn(local, path) for path in paths)
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(detector, min_face_px)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_init_worker,
+                             initargs=(detector, min_face_px, os.getpid())) as pool:
         yield from pool.map(partial(_call, fn), paths, chunksize=4)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from facesearch.local.stack import settings_env
@@ -76,13 +77,16 @@ def start_import(settings: Settings, people: Path, out: Path) -> subprocess.Pope
         )
 
 
-def stop_mid_run(importer: subprocess.Popen, out: Path, sig: signal.Signals, timeout_s: float = 600) -> tuple[int, str]:
+def stop_mid_run(
+    importer: subprocess.Popen, out: Path, sig: signal.Signals, timeout_s: float = 600
+) -> tuple[int, str, list[psutil.Process]]:
     """Send `sig` once the importer has reported KILL_AFTER photos done (waiting at most `timeout_s` seconds);
-    its exit code and stderr."""
-    deadline, done = time.monotonic() + timeout_s, 0
+    its exit code, its stderr and the processes it had started (its detection workers and their fork server)."""
+    deadline, done, helpers = time.monotonic() + timeout_s, 0, []
     while importer.poll() is None and time.monotonic() < deadline:
         done = sum(line.startswith("[") for line in out.with_suffix(".stdout").read_text().splitlines())
         if done >= KILL_AFTER:
+            helpers = psutil.Process(importer.pid).children(recursive=True)
             importer.send_signal(sig)
             break
         time.sleep(0.1)
@@ -91,18 +95,20 @@ def stop_mid_run(importer: subprocess.Popen, out: Path, sig: signal.Signals, tim
     code = importer.wait(timeout=120)
     err = out.with_suffix(".stderr").read_text()
     assert done >= KILL_AFTER, f"the importer reported {done} photos and ended (exit {code}):\n{err}"
-    return code, err
+    return code, err, helpers
 
 
-def workers_left(people: Path, timeout_s: float = 30.0) -> list[str]:
-    """Processes still running with the people folder on their command line (a detection worker inherits the
-    importer's), after waiting up to `timeout_s` seconds for them to end."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = subprocess.run(["pgrep", "-af", str(people)], capture_output=True, text=True).stdout.splitlines()
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.5)
+def command(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # it ended meanwhile
+        return f"pid {process.pid}"
+
+
+def outliving(helpers: list[psutil.Process], timeout_s: float = 30.0) -> list[psutil.Process]:
+    """The `helpers` still running after waiting up to `timeout_s` seconds for them to end."""
+    _, alive = psutil.wait_procs(helpers, timeout=timeout_s)
+    return alive
 
 
 def stored(settings: Settings) -> list[store.EnrolledFace]:
@@ -138,12 +144,14 @@ def test_an_import_stopped_mid_run_is_completed_by_the_next_one(
     photos = on_disk(people)
 
     out = people.parent / f"import-{sig.name}"
-    code, err = stop_mid_run(start_import(settings, people, out), out, sig)
+    code, err, helpers = stop_mid_run(start_import(settings, people, out), out, sig)
 
-    left = workers_left(people)
-    for line in left:  # processes of this test (the people folder is its own): ended, so that none outlives it
-        os.kill(int(line.split()[0]), signal.SIGKILL)
-    assert left == []
+    assert len(helpers) >= 2, "the importer had no detection workers to outlive it"
+    left = outliving(helpers)
+    commands = [command(p) for p in left]
+    for process in left:  # ended, so that none outlives the test
+        process.kill()
+    assert commands == []
     if sig == signal.SIGTERM:
         assert code == 128 + signal.SIGTERM, err
         assert err.strip() == (
