@@ -15,7 +15,16 @@ Speed: index rate (photos/s, faces/s) of that library; then find through the API
 library sizes, grown with synthetic faces drawn to look like the real ones (the mean and covariance of
 the library's vectors), as bench/scale.py does for people.
 
-Usage: .venv/bin/python bench/library.py [--data DIR ...] [--sizes 1000,100000,1000000] [--queries 200] [--smoke]
+Small faces (`--widths 40,60,80`): the accuracy part again for each face width W (px), on a library of shrunken
+copies of the photos (each scaled by W / LFW_FACE_PX, Lanczos, JPEG quality 95, in the temporary folder), queries
+shrunk alike; one table of recall, precision, thresholds and mAP by width. The speed part is skipped then (and with
+`--no-speed`).
+
+The precision-recall curve is drawn beside the JSON result (bench/plots.py; `bench/plots.py library A.json B.json`
+draws several runs on one plot).
+
+Usage: .venv/bin/python bench/library.py [--data DIR ...] [--sizes 1000,100000,1000000] [--queries 200]
+       [--widths 40,60,80] [--no-speed] [--smoke]
 """
 
 from __future__ import annotations
@@ -28,10 +37,12 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.accuracy import smoke_data  # noqa: E402
+from bench.plots import library_plot  # noqa: E402
 from bench.common import (  # noqa: E402
     CHUNK, goal, percentiles, place, print_machine, running_stack, timed, unit_vectors, write_result,
 )
@@ -40,6 +51,8 @@ from weaviate.classes.query import Filter  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.face.embed import decision_for  # noqa: E402
+from facesearch.face.image import upright  # noqa: E402
+from facesearch.face.models import face_size_floor  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
 from facesearch.settings import ROOT, get_settings  # noqa: E402
@@ -56,6 +69,10 @@ PRECISION = 0.95
 SLIDER_PRECISION = 0.10
 """The page's slider starts at the lowest threshold whose answers are still this precise."""
 GOAL_FIND_P50_MS = 100.0
+LFW_FACE_PX = 100
+"""About how wide (px) our detector boxes an LFW photo's labelled face in its 250 px photo (the median measured at full
+size is 93 px): a photo is scaled by W / LFW_FACE_PX for faces W px wide (each run prints the median it measured)."""
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 @dataclass(frozen=True)
@@ -65,17 +82,36 @@ class Photo:
     """relative to the library folder"""
 
 
-def link_library(data: list[Path], folder: Path) -> list[Photo]:
-    """Links to every photo of the data folders in one library folder: <data name>/<identity>/<photo>."""
+def link_library(data: list[Path], folder: Path, scale: float | None = None) -> list[Photo]:
+    """Every photo of the data folders in one library folder, <data name>/<identity>/<photo>: links, or with
+    `scale`, shrunken copies (see `shrink`)."""
     photos = []
     for source in data:
         for person in sorted(p for p in source.iterdir() if p.is_dir()):
             (folder / source.name / person.name).mkdir(parents=True)
             for file in sorted(person.iterdir()):
-                if file.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"):
-                    place(file, folder / source.name / person.name / file.name)
-                    photos.append(Photo(person.name, f"{source.name}/{person.name}/{file.name}"))
+                if file.suffix.lower() in PHOTO_SUFFIXES:
+                    name = put(file, folder / source.name / person.name, scale)
+                    photos.append(Photo(person.name, f"{source.name}/{person.name}/{name}"))
     return photos
+
+
+def put(file: Path, folder: Path, scale: float | None) -> str:
+    """The photo in `folder`, linked (`scale` None) or shrunk; its name there."""
+    if scale is None:
+        place(file, folder / file.name)
+        return file.name
+    return shrink(file, folder, scale)
+
+
+def shrink(file: Path, folder: Path, scale: float) -> str:
+    """Write the photo (turned upright) scaled by `scale` (Lanczos) as a JPEG of quality 95 into `folder`; its name."""
+    name = file.name if file.suffix.lower() in (".jpg", ".jpeg") else f"{file.name}.jpg"
+    with Image.open(file) as im:
+        image = upright(im).convert("RGB")
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image.resize(size, Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=95)
+    return name
 
 
 def labelled(faces: list[records.LibraryFace]) -> dict[str, str]:
@@ -100,6 +136,8 @@ class Result:
     identity: str
     relevant: int
     returned: list[tuple[float, bool]]
+    face: bool = True
+    """A face was found in the query photo (and its crop vectorized)."""
 
 
 def run_queries(models: FaceModels, library: records.Library, key: str, photos: list[Photo], label: dict[str, str],
@@ -116,28 +154,31 @@ def run_queries(models: FaceModels, library: records.Library, key: str, photos: 
         image = load_image(data)
         boxes = [f.box for f in models.detect(image)]
         returned: list[tuple[float, bool]] = []
+        found = None
         if boxes:
             face = middle_face(boxes, image.shape[1], image.shape[0])
             try:
                 found = find_by_photo(models, library, data, Query(floor, folders=[key]), face).matches
-            except FaceSearchError:  # the vectorizer found no face in the crop: nothing is returned
-                found = []
+            except FaceSearchError:  # no face found by find's own detection, or the vectorizer found none in the crop
+                found = None
             query_photo = records.photo_id(key, own[0].path)
             returned = [(m.similarity, identity_of.get(m.face.photo_id) == identity and label.get(m.face.photo_id) == m.face.id)
-                        for m in found if m.face.photo_id != query_photo]
-        results.append(Result(identity, len(own) - 1, returned))
+                        for m in found or [] if m.face.photo_id != query_photo]
+        results.append(Result(identity, len(own) - 1, returned, face=found is not None))
     return results
 
 
-def curve(results: list[Result], floor: float) -> list[dict]:
+def at_threshold(results: list[Result], threshold: float) -> dict:
+    """Recall, precision and photos returned when the answers are those at least `threshold` similar."""
     relevant = sum(r.relevant for r in results)
-    rows = []
-    for t in np.round(np.arange(floor, 0.99001, 0.0025), 4):
-        returned = [ok for r in results for s, ok in r.returned if s >= t]
-        right = sum(returned)
-        rows.append({"threshold": float(t), "recall": right / relevant if relevant else 0.0,
-                     "precision": right / len(returned) if returned else 1.0, "returned": len(returned)})
-    return rows
+    returned = [ok for r in results for s, ok in r.returned if s >= threshold]
+    right = sum(returned)
+    return {"threshold": float(threshold), "recall": right / relevant if relevant else 0.0,
+            "precision": right / len(returned) if returned else 1.0, "returned": len(returned)}
+
+
+def curve(results: list[Result], floor: float) -> list[dict]:
+    return [at_threshold(results, t) for t in np.round(np.arange(floor, 0.99001, 0.0025), 4)]
 
 
 def mean_average_precision(results: list[Result]) -> float:
@@ -153,10 +194,18 @@ def mean_average_precision(results: list[Result]) -> float:
     return float(np.mean(aps)) if aps else 0.0
 
 
-def accuracy(settings, library: records.Library, data: list[Path], work: Path) -> tuple[dict, str, np.ndarray]:  # noqa: ANN001
-    folder = work / "library"
-    photos = link_library(data, folder)
-    print(f"indexing {len(photos):,} photos of {len({p.identity for p in photos}):,} identities "
+def labelled_widths(faces: list[records.LibraryFace], label: dict[str, str]) -> list[int]:
+    """The width (px, the stored `face_width`: the box's) of each photo's labelled face."""
+    return [f.box.width for f in faces if label.get(f.photo_id) == f.id]
+
+
+def accuracy(settings, library: records.Library, data: list[Path], work: Path,  # noqa: ANN001
+             width: int | None = None) -> tuple[dict, str, np.ndarray]:
+    """The accuracy part on the data's photos, or with `width`, on copies shrunk for faces about that wide (px)."""
+    folder = work / ("library" if width is None else f"library-{width}px")
+    photos = link_library(data, folder, None if width is None else width / LFW_FACE_PX)
+    shrunk = "" if width is None else f", shrunk by {width / LFW_FACE_PX:g} for {width} px faces"
+    print(f"\nindexing {len(photos):,} photos of {len({p.identity for p in photos}):,} identities{shrunk} "
           f"({settings.import_workers} detection processes)", flush=True)
     report, seconds = timed(lambda: index_folder(library, folder, workers=settings.import_workers, detector=settings.detector))
     key = folder_key(folder)
@@ -167,13 +216,19 @@ def accuracy(settings, library: records.Library, data: list[Path], work: Path) -
           f"{report.faces:,} faces, {len(report.skipped)} skipped", flush=True)
     models = FaceModels.load(settings, embed=False)
     floor = max(0.5, round(decision_for(settings).threshold - FLOOR_BELOW, 4))
-    results = run_queries(models, library, key, photos, labelled(faces), floor)
+    label = labelled(faces)
+    widths = labelled_widths(faces, label)
+    results = run_queries(models, library, key, photos, label, floor)
     rows = curve(results, floor)
     chosen = next((r for r in rows if r["precision"] >= PRECISION), None)
     slider = next((r for r in rows if r["precision"] >= SLIDER_PRECISION), None)
-    result = {"index": index, "queries": len(results), "relevant": sum(r.relevant for r in results),
-              "no_face_queries": sum(1 for r in results if not r.returned and r.relevant), "curve": rows,
-              "map": round(mean_average_precision(results), 4), "chosen": chosen, "slider_min": slider}
+    result = {"index": index, "width": width, "photos_with_face": len(label),
+              "labelled_face_px": float(np.median(widths)) if widths else None,
+              "queries": len(results), "relevant": sum(r.relevant for r in results),
+              "no_face_queries": sum(1 for r in results if not r.face),
+              "empty_queries": sum(1 for r in results if not r.returned and r.relevant), "curve": rows,
+              "map": round(mean_average_precision(results), 4), "chosen": chosen, "slider_min": slider,
+              "at_default": at_threshold(results, decision_for(settings).library_threshold)}
     vectors = np.array([f.vector for f in faces], dtype=np.float32)
     return result, key, vectors
 
@@ -250,7 +305,10 @@ def speed(settings, library: records.Library, key: str, real: np.ndarray, sizes:
 
 def print_accuracy(acc: dict) -> None:
     print(f"\n{acc['queries']} queries, {acc['relevant']} other photos to find "
-          f"({acc['no_face_queries']} queries without a face found); mean average precision {acc['map']:.4f}")
+          f"({acc['no_face_queries']} queries without a face found, {acc['empty_queries']} with nothing returned); "
+          f"mean average precision {acc['map']:.4f}")
+    print(f"labelled faces: median {acc['labelled_face_px']} px wide, in {acc['photos_with_face']:,} of "
+          f"{acc['index']['photos']:,} photos (the others: no face indexed)")
     print("  threshold  recall  precision  photos returned")
     for r in acc["curve"]:
         print(f"  {r['threshold']:.4f}    {r['recall']:.4f}  {r['precision']:.4f}     {r['returned']}")
@@ -260,6 +318,60 @@ def print_accuracy(acc: dict) -> None:
               f"precision {c['precision']:.4f}: FACESEARCH_LIBRARY_THRESHOLD={c['threshold']:.4f}")
     if acc["slider_min"]:
         print(f"slider floor (lowest with precision >= {SLIDER_PRECISION}): library_threshold_min = {acc['slider_min']['threshold']:.4f}")
+    d = acc["at_default"]
+    print(f"at the configuration's library threshold {d['threshold']:.4f}: recall {d['recall']:.4f}, "
+          f"precision {d['precision']:.4f}")
+
+
+def by_width(settings, library: records.Library, data: list[Path], work: Path,  # noqa: ANN001
+             widths: list[int]) -> list[dict]:
+    """The accuracy part at each face width (px), each on its own shrunken library, forgotten after."""
+    runs = []
+    for width in widths:
+        acc, key, _ = accuracy(settings, library, data, work, width)
+        print_accuracy(acc)
+        records.forget_folder(library, key)
+        runs.append(acc)
+    return runs
+
+
+def width_row(acc: dict) -> dict:
+    """One line of the table by face width: what `print_widths` prints, and the curve."""
+    chosen, default = acc["chosen"] or {}, acc["at_default"]
+    return {"width": acc["width"], "measured_px": acc["labelled_face_px"], "photos": acc["index"]["photos"],
+            "faces": acc["index"]["faces"], "photos_with_face": acc["photos_with_face"], "queries": acc["queries"],
+            "no_face_queries": acc["no_face_queries"], "recall_at_precision": chosen.get("recall"),
+            "precision_threshold": chosen.get("threshold"), "default_threshold": default["threshold"],
+            "recall_at_default": default["recall"], "precision_at_default": default["precision"], "map": acc["map"],
+            "curve": acc["curve"]}
+
+
+def cell(value: float | None, form: str) -> str:
+    return "-" if value is None else format(value, form)
+
+
+def print_widths(rows: list[dict]) -> None:
+    print(f"\nby face width (px; measured: median width of the labelled faces indexed); P>={PRECISION}: the lowest "
+          f"threshold with precision >= {PRECISION}; default: the configuration's library threshold "
+          f"{rows[0]['default_threshold']:.4f}")
+    print("  width  measured  faces  photos w/ face  no-face queries  recall@P>=0.95  threshold  "
+          "recall@default  precision@default  mAP")
+    for r in rows:
+        print(f"  {cell(r['width'], 'd') if r['width'] else 'full':>5}  {cell(r['measured_px'], '.1f'):>8}  "
+              f"{r['faces']:>5}  {r['photos_with_face']:>14}  {r['no_face_queries']:>6} of {r['queries']:<5}  "
+              f"{cell(r['recall_at_precision'], '.4f'):>14}  {cell(r['precision_threshold'], '.4f'):>9}  "
+              f"{r['recall_at_default']:>14.4f}  {r['precision_at_default']:>17.4f}  {r['map']:.4f}")
+
+
+def print_floor(settings, widths: list[int]) -> None:  # noqa: ANN001
+    """The detector's minimum face width: faces narrower are not kept in the library."""
+    floor = face_size_floor(settings)
+    note = "; ABOVE 40 px: it removes faces that the 40 px row asks for" if floor > 40 else ""
+    below = [w for w in widths if w <= floor]
+    cut = (f"; the faces asked at {', '.join(map(str, below))} px are about that wide, so those boxed narrower than "
+           f"{floor} px are not indexed" if below else "")
+    print(f"minimum face width (min_face_px): {floor} px: narrower faces are not kept in the library{note}{cut}",
+          flush=True)
 
 
 def parse_args() -> argparse.Namespace:
@@ -269,17 +381,36 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200, help="find requests per size")
     parser.add_argument("--detector", default=get_settings().detector)
     parser.add_argument("--embedder", default=get_settings().embedder)
+    parser.add_argument("--widths", default="", help="face widths (px), e.g. 40,60,80: the accuracy part again on "
+                        "photos shrunk for faces that wide (skips the speed part)")
+    parser.add_argument("--no-speed", action="store_true", help="skip the speed part")
     parser.add_argument("--smoke", action="store_true", help="the sample photos, sizes 100 and 300, 5 queries")
     args = parser.parse_args()
     args.sizes = sorted(int(s) for s in args.sizes.split(","))
+    args.widths = [int(w) for w in args.widths.split(",") if w.strip()]
+    args.speed = not (args.no_speed or args.widths)
     if args.smoke:
         args.sizes, args.queries = [100, 300], 5
     return args
 
 
+def speed_part(settings, library: records.Library, acc: dict, key: str, real: np.ndarray, args: argparse.Namespace,  # noqa: ANN001
+               work: Path) -> tuple[float, list[dict]]:
+    """The threshold find is timed at (the chosen one) and find's speed at each library size."""
+    threshold = acc["chosen"]["threshold"] if acc["chosen"] else decision_for(settings).library_threshold
+    every = sorted((work / "library").rglob("*.*"))
+    queries = every[:: max(1, len(every) // max(1, args.queries))][: args.queries]
+    records.forget_folder(library, key)
+    print(f"\nfind at {threshold:.4f}, {len(queries)} query photos per size, one at a time; the library "
+          f"starts with {min(args.sizes[0], len(every))} real photos and grows with synthetic faces:", flush=True)
+    key = speed_library(settings, library, every[: args.sizes[0]], work / "speed")
+    return threshold, speed(settings, library, key, real, args.sizes, queries, threshold)
+
+
 def main() -> None:
     args = parse_args()
     machine = print_machine()
+    threshold, rows, runs = None, [], []
     with tempfile.TemporaryDirectory(prefix="facesearch-library-") as tmp:
         work = Path(tmp)
         data = [smoke_data(work / "smoke")] if args.smoke else args.data
@@ -289,25 +420,27 @@ def main() -> None:
         (work / "images").mkdir()
         with running_stack(work, work / "images", library_root=work, detector=args.detector, embedder=args.embedder) as (settings, _):
             print(f"faces: {settings.detector}:{settings.embedder}", flush=True)
+            print_floor(settings, args.widths)
             client = connect(settings)
             try:
                 library = records.ensure_library(client, settings, vector_space(settings))
                 acc, key, real = accuracy(settings, library, data, work)
                 print_accuracy(acc)
-                threshold = acc["chosen"]["threshold"] if acc["chosen"] else decision_for(settings).library_threshold
-                every = sorted((work / "library").rglob("*.*"))
-                queries = every[:: max(1, len(every) // max(1, args.queries))][: args.queries]
-                records.forget_folder(library, key)
-                print(f"\nfind at {threshold:.4f}, {len(queries)} query photos per size, one at a time; the library "
-                      f"starts with {min(args.sizes[0], len(every))} real photos and grows with synthetic faces:", flush=True)
-                key = speed_library(settings, library, every[: args.sizes[0]], work / "speed")
-                rows = speed(settings, library, key, real, args.sizes, queries, threshold)
+                runs = by_width(settings, library, data, work, args.widths)
+                if args.speed:
+                    threshold, rows = speed_part(settings, library, acc, key, real, args, work)
             finally:
                 client.close()
     result = {"machine": machine, "detector": args.detector, "embedder": args.embedder, "accuracy": acc, "threshold": threshold, "speed": rows}
-    largest = rows[-1]
-    print(goal(f"find p50 <= {GOAL_FIND_P50_MS:g} ms at {largest['faces']:,} faces", largest["api_find"]["p50_ms"] <= GOAL_FIND_P50_MS))
-    print(f"result: {write_result('library', result)}")
+    if runs:
+        result["widths"] = [width_row(a) for a in [acc, *runs]]
+        print_widths(result["widths"])
+    if rows:
+        largest = rows[-1]
+        met = largest["api_find"]["p50_ms"] <= GOAL_FIND_P50_MS
+        print(goal(f"find p50 <= {GOAL_FIND_P50_MS:g} ms at {largest['faces']:,} faces", met))
+    path = write_result("library", result)
+    print(f"result: {path}\nplot: {library_plot([result], path.with_suffix('.png'))}")
 
 
 if __name__ == "__main__":
