@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from facesearch.errors import BadImage
-from facesearch.face.image import opened, upright
+from facesearch.face.image import opened, rgb_pixels
 
 TURNED = {5, 6, 7, 8}
 """EXIF orientations that turn the photo a quarter: its upright width is the stored height."""
@@ -65,8 +65,7 @@ class Photo:
             if scale is not None:
                 im.draft("RGB", (math.ceil(im.width * scale), math.ceil(im.height * scale)))
             try:
-                im.load()
-                return np.asarray(upright(im).convert("RGB"))
+                return rgb_pixels(im)
             except MemoryError as e:  # how Pillow refuses a row too long to decode, or no memory left
                 raise BadImage(f"This photo is too large to read: {self.width} x {self.height} pixels. "
                                "Use a smaller copy of it.") from e
