@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -33,6 +33,9 @@ class Face:
     landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
+Choose = Callable[[list[Face]], Face | str]
+"""Picks one face of a photo's, or says why none can be."""
+
 Look = Literal["quick", "thorough"]
 """How hard to look: "quick" for a photo of one face that fills much of it (a crop), "thorough" for any
 photo, small faces too."""
@@ -48,6 +51,11 @@ class Detector(Protocol):
     def find(self, photo: Photo, look: Look, min_face_px: int) -> list[Face]:
         """Faces in a photo, down to about `min_face_px` pixels wide (0: as `detect` finds them), boxes and
         landmarks in its full-resolution pixels, in no order; decodes no more of it than that needs."""
+        ...
+
+    def find_one(self, photo: Photo, look: Look, min_face_px: int, choose: Choose) -> Face | str:
+        """The face `choose` picks among the faces `find` would give (or its reason for none), for less work
+        where the detector can spare some on the faces not chosen."""
         ...
 
 
@@ -121,15 +129,28 @@ class YuNet:
         there are any, looked at again in the full-resolution pixels (see the class)."""
         return self.find_at(photo, pass_sides(photo.long_side, self.LONG_SIDE[look], min_face_px))
 
-    def find_at(self, photo: Photo, sides: list[int]) -> list[Face]:
-        """`find` with the photo seen at these long sides (px), the first deciding which faces are refined."""
+    def find_one(self, photo: Photo, look: Look, min_face_px: int, choose: Choose) -> Face | str:
+        """The face `choose` picks among the faces of the passes, before their landmarks are looked at again: only
+        the chosen one's are (`refined`), which is most of the work for a portrait after the first pass."""
+        sides = pass_sides(photo.long_side, self.LONG_SIDE[look], min_face_px)
+        chosen = choose(self.find_at(photo, sides, refine=False))
+        return chosen if isinstance(chosen, str) else self.refined(photo, chosen, sides[0])
+
+    def find_at(self, photo: Photo, sides: list[int], refine: bool = True) -> list[Face]:
+        """`find` with the photo seen at these long sides (px), the first deciding which faces are refined;
+        `refine=False` keeps the passes' landmarks (see `refined`)."""
         view, factor = photo.at_least(max(sides))
         found = merge([f for side in sides for f in self.coarse(view, side, factor, (photo.width, photo.height))])
-        if not found:
-            return []
-        image = photo.full()
-        return [self._refine(image, f) if self._averaged or f.box.width * sides[0] / photo.long_side < self._landmark_px
-                else f for f in found]
+        if not refine:
+            return found
+        return [self.refined(photo, f, sides[0]) for f in found]
+
+    def refined(self, photo: Photo, face: Face, first: int) -> Face:
+        """A face of the passes with its landmarks looked at again in the full-resolution pixels (see the class; in
+        "coarse" mode only when it was seen narrower than `landmark_px` in the first pass, at `first` px)."""
+        if self._averaged or face.box.width * first / photo.long_side < self._landmark_px:
+            return self._refine(photo.full(), face)
+        return face
 
     def coarse(self, image: np.ndarray, long_side: int, factor: float = 1.0,
                size: tuple[int, int] | None = None) -> list[Face]:
@@ -233,6 +254,10 @@ class Dlib:
     def find(self, photo: Photo, look: Look, min_face_px: int) -> list[Face]:
         """`detect` on the whole photo (dlib's passes are its own; `min_face_px` does not change them)."""
         return self.detect(photo.full(), look)
+
+    def find_one(self, photo: Photo, look: Look, min_face_px: int, choose: Choose) -> Face | str:
+        """`choose` among the faces of `find` (no work to spare)."""
+        return choose(self.find(photo, look, min_face_px))
 
     def detect_passes(self, image: np.ndarray, passes: Sequence[DetectPass]) -> list[Face]:
         """Faces of the first of `passes` that finds any; boxes in the image's pixels."""

@@ -13,6 +13,7 @@ small detection (`canonical_face`) instead of searching it again at full size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,6 +87,17 @@ class FaceModels:
         """Faces in a photo, left to right, in its full-resolution pixels; in a large photo down to about
         `min_face_px` wide (see Detector.find). `photo.full()` holds its pixels once any is found."""
         return sorted(self.detector.find(photo, look, self.min_face_px), key=lambda f: (f.box.left, f.box.top))
+
+    def find_one(self, photo: Photo, choose: Callable[[list[Box]], Box | str], look: Look = THOROUGH) -> Face | str:
+        """The face whose box `choose` picks among the boxes of the faces `find` would give (left to right), or
+        `choose`'s reason for none. YuNet looks again only at the chosen face's landmarks (two more YuNet runs per
+        face, about 5 ms each), so `choose` sees the boxes of its passes, before that second look."""
+        def by_box(faces: list[Face]) -> Face | str:
+            faces = sorted(faces, key=lambda f: (f.box.left, f.box.top))
+            chosen = choose([f.box for f in faces])
+            return chosen if isinstance(chosen, str) else next(f for f in faces if f.box == chosen)
+
+        return self.detector.find_one(photo, look, self.min_face_px, by_box)
 
     def crop(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The face as sent to Weaviate: canonical (see the module docstring) when it has landmarks,

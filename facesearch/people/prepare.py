@@ -48,11 +48,9 @@ def prepare(models: FaceModels, path: Path) -> Prepared:
     """Decode the photo, find the person's face and crop around it."""
     try:
         photo = Photo(path.read_bytes())
-        faces = models.find(photo, THOROUGH)
+        face = models.find_one(photo, lambda boxes: pick_face(boxes, photo.width, photo.height), THOROUGH)
     except FaceSearchError as e:
         return Prepared(path, skip_reason=e.message)
-    choice = pick_face([f.box for f in faces], photo.width, photo.height)
-    if isinstance(choice, str):
-        return Prepared(path, skip_reason=choice)
-    face = next(f for f in faces if f.box == choice)
-    return Prepared(path, crop=encode_jpeg(models.crop(photo.full(), face)), box=choice)
+    if isinstance(face, str):
+        return Prepared(path, skip_reason=face)
+    return Prepared(path, crop=encode_jpeg(models.crop(photo.full(), face)), box=face.box)

@@ -104,6 +104,17 @@ def test_yunet_finds_one_face_in_each_sample_portrait(fusion: FaceModels) -> Non
     assert len(counts) == 22 and set(counts.values()) == {1}, counts
 
 
+def test_find_one_gives_the_chosen_face_as_find_gives_it(fusion: FaceModels) -> None:
+    """Only the chosen face's landmarks are looked at again, and they come out as `find` gives them."""
+    from facesearch.face.photo import Photo
+
+    photo = Photo((LOOK_FOR / "Ted_Lieu.jpg").read_bytes())
+    [found] = fusion.find(photo, THOROUGH)
+    one = fusion.find_one(photo, lambda boxes: boxes[0])
+    assert one.box == found.box and np.array_equal(one.landmarks, found.landmarks)
+    assert fusion.find_one(Photo(photo.data), lambda boxes: "none of these") == "none of these"
+
+
 def test_no_face_in_a_blank_image(fusion: FaceModels) -> None:
     assert fusion.detect(np.full((300, 300, 3), 128, np.uint8)) == []
 
