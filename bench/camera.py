@@ -10,8 +10,9 @@ The set (bench/camera_set.py) is made from ../shared/lfw-dev and lfw-dev-multi i
    `min_face_px` is at least 12, 16 (the default) or 20 px, from one reduced JPEG decode; one pass at the 16 px size.
 2. The library, on a private stack with the default settings: `index_folder` over the set (photos/s,
    faces/s; JPEG and HEIC apart), the same faces' crops sent straight to the vectorizer (its rate alone),
-   peak RSS of each process; then a find for every lfw-dev-multi person with their query photo (used in no
-   library photo): recall and precision over thresholds, recall at precision >= 0.95, mean average precision.
+   peak RSS and CPU seconds (ms per photo and per face) of each process for both; then a find for every
+   lfw-dev-multi person with their query photo (used in no library photo): recall and precision over
+   thresholds, recall at precision >= 0.95, mean average precision.
    A returned face is right only when its photo holds that person and its box is their face (IoU >= 0.3).
 
 Usage: .venv/bin/python bench/camera.py [--photos 200] [--detect-photos 60] [--set DIR] [--smoke]
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import base64
 import math
-import os
 import sys
 import tempfile
 import threading
@@ -39,7 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.accuracy import smoke_data  # noqa: E402
 from bench.camera_set import MULTI, SINGLE, Made, load_set, make_set  # noqa: E402
-from bench.common import goal, print_machine, running_stack, timed, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    cpu_account, cpu_table, goal, print_cpu_table, print_machine, running_stack, stack_processes, timed, write_result,
+)
 from bench.library import FLOOR_BELOW, Result, curve, mean_average_precision  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face.box import Box  # noqa: E402
@@ -128,6 +130,8 @@ class PeakMemory:
 
     def __init__(self, roots: dict[str, int]) -> None:
         self.roots, self.peak, self._stop = roots, defaultdict(float), threading.Event()
+        self.cpu_s = 0.0
+        """CPU seconds the sampling took (this process's), known once it stopped."""
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> PeakMemory:
@@ -148,6 +152,7 @@ class PeakMemory:
                         self.peak[label] = max(self.peak[label], p.memory_info().rss / 2**20)
                 except psutil.Error:
                     continue
+        self.cpu_s = time.thread_time()
 
 
 def vectorizer_alone(settings, crops: list[bytes]) -> float:  # noqa: ANN001
@@ -207,9 +212,9 @@ def library_stage(made: Made, work: Path) -> dict:
             handles = ensure_handles(client, settings)
             library = handles.library
             folder = made.folder / "library"
-            roots = {"this process (indexer)": os.getpid(), **{n: stack.pid(n) for n in ("vectorizer", "weaviate", "api")}}
+            roots = stack_processes(stack, "this process (indexer)")
             print(f"indexing {len(made.photos)} photos with {settings.import_workers} detection processes", flush=True)
-            with PeakMemory({k: v for k, v in roots.items() if v}) as memory:
+            with PeakMemory(roots) as memory, cpu_account(roots) as used:
                 report, seconds = timed(lambda: index_folder(library, folder, workers=settings.import_workers,
                                                               detector=settings.detector))
             key = folder_key(folder)
@@ -221,7 +226,16 @@ def library_stage(made: Made, work: Path) -> dict:
                   f"{len(report.skipped)} skipped) in {seconds:.0f} s", flush=True)
             crops = [base64.b64decode(properties["image"]) for photo in made.photos
                      for properties, _ in records.face_objects_of(library, records.photo_id(key, photo))]
-            alone = vectorizer_alone(settings, crops)
+            used["this process (indexer)"] -= memory.cpu_s  # sampling the memory is the benchmark's, not indexing
+            index["cpu"] = cpu_table(used, len(made.photos), report.faces)
+            index["memory_sampling_cpu_s"] = round(memory.cpu_s, 2)
+            print_cpu_table(index["cpu"], f"CPU of indexing ({len(made.photos)} photos, {report.faces} faces; this "
+                                          f"process less the {memory.cpu_s:.1f} s its memory sampling took)")
+            with cpu_account(roots) as used:
+                alone = vectorizer_alone(settings, crops)
+            index["vectorizer_alone_cpu"] = cpu_table(used, len(made.photos), len(crops))
+            print_cpu_table(index["vectorizer_alone_cpu"], f"CPU of the vectorizer alone ({len(crops)} crops; "
+                                                           "this process is the client)")
             index["vectorizer_alone_faces_per_s"] = round(alone, 1)
             index["share_of_vectorizer"] = round(index["faces_per_s"] / alone, 3)
             print(f"  the vectorizer alone on the same {len(crops)} crops: {alone:.1f} faces/s; indexing reaches "

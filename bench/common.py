@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
+import psutil
 from weaviate.collections import Collection
 
 from facesearch import WEAVIATE_VERSION
@@ -123,6 +124,78 @@ def running_stack(work: Path, images: Path, **overrides: object) -> Iterator[tup
         yield settings, stack
     finally:
         stack.stop(log=lambda _: None)
+
+
+def stack_processes(stack: LocalStack, here: str) -> dict[str, int]:
+    """The processes whose CPU a run accounts for: this one (named `here`: it and the worker processes it starts
+    do the importing or indexing), and the stack's services that run (their workers are their children)."""
+    pids = {name: stack.pid(name) for name in ("vectorizer", "weaviate", "api")}
+    return {here: os.getpid(), **{name: pid for name, pid in pids.items() if pid}}
+
+
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user + system) each process has used so far: each root as its name, the children it has waited
+    for as "<name>, ended children", each live descendant as "<name> <kind> <pid>" (with the children it waited
+    for: a fork server's, say, are the detection workers it started and that ended). Processes gone are left out."""
+    out: dict[str, float] = {}
+    for name, pid in roots.items():
+        try:
+            root = psutil.Process(pid)
+            times = root.cpu_times()
+            descendants = root.children(recursive=True)
+        except psutil.Error:
+            continue
+        out[name] = times.user + times.system
+        out[f"{name}, ended children"] = times.children_user + times.children_system
+        for process in descendants:
+            try:
+                t = process.cpu_times()
+            except psutil.Error:
+                continue
+            out[f"{name} {_kind(process)} {process.pid}"] = t.user + t.system + t.children_user + t.children_system
+    return out
+
+
+def _kind(process: psutil.Process) -> str:
+    """What a child process is, for a row's name: multiprocessing's fork server or a worker forked from it (the
+    detection workers), its resource tracker, a spawned worker (uvicorn's), else "child"."""
+    try:
+        command, parent = " ".join(process.cmdline()), process.parent()
+        forked = parent is not None and "forkserver" in " ".join(parent.cmdline())
+    except psutil.Error:
+        return "child"
+    if "forkserver" in command:
+        return "fork server's worker" if forked else "fork server"
+    kinds = {"resource_tracker": "resource tracker", "spawn_main": "worker"}
+    return next((label for key, label in kinds.items() if key in command), "child")
+
+
+@contextmanager
+def cpu_account(roots: dict[str, int]) -> Iterator[dict[str, float]]:
+    """The CPU seconds each process of `cpu_seconds(roots)` used inside the block, filled in on the way out.
+    A process started and ended inside it counts under its parent's ended children once waited for."""
+    before, used = cpu_seconds(roots), {}
+    yield used
+    after = cpu_seconds(roots)
+    for name, seconds in after.items():
+        spent = seconds - before.get(name, 0.0)
+        if spent >= 0.005 or name in roots:
+            used[name] = round(spent, 3)
+
+
+def cpu_table(used: dict[str, float], photos: int, faces: int) -> dict[str, dict]:
+    """Per process and in total: CPU seconds, and CPU ms per photo and per face."""
+    rows = {**used, "total": sum(used.values())}
+    return {name: {"cpu_s": round(s, 2), "ms_per_photo": round(1000 * s / max(photos, 1), 1),
+                   "ms_per_face": round(1000 * s / max(faces, 1), 1)} for name, s in rows.items()}
+
+
+def print_cpu_table(table: dict[str, dict], title: str) -> None:
+    """`cpu_table` as a Markdown table."""
+    print(f"\n{title}\n| process | CPU s | CPU ms per photo | CPU ms per face |\n|---|---|---|---|")
+    for name, row in table.items():
+        print(f"| {name} | {row['cpu_s']:.2f} | {row['ms_per_photo']:.1f} | {row['ms_per_face']:.1f} |")
+    print(flush=True)
 
 
 def unit_vectors(rows: np.ndarray) -> np.ndarray:

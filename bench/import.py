@@ -7,6 +7,8 @@
   raw:   POST /vectors straight to the vectorizer with the crops our importer sends, from as many
          concurrent clients as there are vectorizer workers (the crops are made before the clock starts).
 Photos that give no face count as done in every rate (each path spent its work on them).
+For each run, the CPU seconds of every process (this one, which imports, with its detection processes; Weaviate;
+each vectorizer worker; the API) and CPU ms per photo and per face given a vector, printed and under "cpu".
 
 All three, for each face configuration (detector:embedder), each on its own private stack.
 
@@ -29,7 +31,9 @@ from weaviate.exceptions import WeaviateBaseError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import goal, print_machine, running_stack, timed, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    cpu_account, cpu_table, goal, print_cpu_table, print_machine, running_stack, stack_processes, timed, write_result,
+)
 from facesearch.face import FaceModels  # noqa: E402
 from facesearch.people import prepare as prep  # noqa: E402
 from facesearch.people.scan import Person, scan_images  # noqa: E402
@@ -105,18 +109,23 @@ def raw(settings: Settings, crops: list[bytes]) -> dict:
 def measure(detector: str, embedder: str, people: list[Person], work: Path) -> dict:
     """The three rates on one private stack, each into its own fresh collection."""
     (work / "people").mkdir(parents=True)  # the API's people folder: the photos folder is only read
-    with running_stack(work, work / "people", detector=detector, embedder=embedder) as (settings, _):
+    with running_stack(work, work / "people", detector=detector, embedder=embedder) as (settings, stack):
         print("raw: making the crops our importer sends (not timed)", flush=True)
         crops = crops_of(people, settings.detector)
         client = connect(settings)
+        roots = stack_processes(stack, "this process (client, importer)")
         try:
             space = vector_space(settings)
-            runs = {"raw": raw(settings, crops)}
-            print_run("raw", runs["raw"])
-            runs["ours"] = ours(settings, fresh_people(client, settings, "BenchOurs", space), people)
-            print_run("ours", runs["ours"])
-            runs["naive"] = naive(fresh_people(client, settings, "BenchNaive", space).faces, people)
-            print_run("naive", runs["naive"])
+            mine, theirs = (fresh_people(client, settings, name, space) for name in ("BenchOurs", "BenchNaive"))
+            runs = {}
+            for name, run in (("raw", lambda: raw(settings, crops)), ("ours", lambda: ours(settings, mine, people)),
+                              ("naive", lambda: naive(theirs.faces, people))):
+                with cpu_account(roots) as used:
+                    runs[name] = run()
+                runs[name]["cpu"] = cpu_table(used, runs[name]["photos"], runs[name]["accepted"])
+                print_run(name, runs[name])
+                print_cpu_table(runs[name]["cpu"], f"CPU of {name} ({runs[name]['photos']} photos, "
+                                                   f"{runs[name]['accepted']} faces)")
         finally:
             client.close()
     return runs
