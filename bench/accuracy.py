@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +82,7 @@ class Answer:
     query: Query
     candidates: list[tuple[str, float]]
     """(identity, certainty) best first; empty when no face was found."""
-    quality: dict[str, float]
+    quality: dict[str, float] = field(default_factory=dict)
     """The judged face's quality signals (see bench/levers.py); empty when no face was found."""
 
 

@@ -73,7 +73,7 @@ SEAT_MATCH = 0.3
 """A face found is a pasted seat's when their boxes overlap by this IoU (bench/camera.py's MATCH)."""
 
 PRECISION = 0.99
-SPREAD = (0.45, 0.55, 0.65, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
+DISTANCE_SPREAD = (0.45, 0.55, 0.65, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
 """The default sweep of distances, as multiples of the card's group distance."""
 FUSION_GROUP_DISTANCE = 0.12
 """The centre of the sweep for a card that has no group distance (the fusion's)."""
@@ -552,11 +552,11 @@ def camera(settings, library: records.Library, folder: Path) -> dict:  # noqa: A
 
 
 def default_distances(embedder: str | None) -> str:
-    """SPREAD around the card's group distance (the fusion's default if the card has none), comma-separated."""
+    """DISTANCE_SPREAD times the card's group distance (the fusion's if the card has none), comma-separated."""
     settings = get_settings()
     card = read_card(embedder or settings.embedder).decision.get(settings.detector)
     centre = card.group_distance if card and card.group_distance else FUSION_GROUP_DISTANCE
-    return ",".join(f"{centre * f:.3f}" for f in SPREAD)
+    return ",".join(f"{centre * f:.3f}" for f in DISTANCE_SPREAD)
 
 
 def parse_args() -> argparse.Namespace:
@@ -564,7 +564,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
     parser.add_argument("--k", default="5,10,20", help="neighbours per face, comma-separated")
     parser.add_argument("--distances", default=None,
-                        help="max cosine distances of a neighbour, comma-separated (default: SPREAD times the card's "
+                        help="max cosine distances of a neighbour, comma-separated (default: DISTANCE_SPREAD times the card's "
                              "group_distance, each model having its own scale)")
     parser.add_argument("--min-sizes", default="2,3", help="smallest groups counted, comma-separated")
     parser.add_argument("--methods", default="whispers,immich,hdbscan,leiden")
