@@ -63,9 +63,17 @@ def _process(pid: int) -> psutil.Process | None:
 
 def _exit_with_owner(owner: psutil.Process | None) -> None:
     """Wait while `owner` (the process that made the pool; not this worker's parent, the fork server) runs."""
-    while owner is not None and owner.is_running() and owner.status() != psutil.STATUS_ZOMBIE:
+    while _running(owner):
         time.sleep(PARENT_CHECK_S)
     os._exit(1)
+
+
+def _running(process: psutil.Process | None) -> bool:
+    """Whether `process` runs (a zombie, or one gone while asked, does not)."""
+    try:
+        return process is not None and process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _call(fn: PhotoFn, path: Path):  # noqa: ANN202 - T
