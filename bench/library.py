@@ -51,7 +51,7 @@ from weaviate.classes.query import Filter  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.face.embed import decision_for  # noqa: E402
-from facesearch.face.image import upright  # noqa: E402
+from facesearch.face.image import rgb_pixels  # noqa: E402
 from facesearch.face.models import face_size_floor  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
@@ -108,7 +108,7 @@ def shrink(file: Path, folder: Path, scale: float) -> str:
     """Write the photo (turned upright) scaled by `scale` (Lanczos) as a JPEG of quality 95 into `folder`; its name."""
     name = file.name if file.suffix.lower() in (".jpg", ".jpeg") else f"{file.name}.jpg"
     with Image.open(file) as im:
-        image = upright(im).convert("RGB")
+        image = Image.fromarray(rgb_pixels(im))
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image.resize(size, Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=95)
     return name

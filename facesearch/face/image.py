@@ -20,9 +20,9 @@ from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face.box import Box
 
 # HEIC/HEIF through pi-heif: only the image itself is read (no thumbnails, depth or auxiliary images). libheif
-# turns the photo upright (its irot/imir boxes) and the plugin sets the EXIF orientation to 1, so `upright` turns a
-# HEIC photo no further. Pillow reads AVIF itself and does the opposite (irot/imir become an EXIF orientation that
-# `upright` applies): each format is turned once.
+# turns the photo upright (its irot/imir boxes) and the plugin sets the EXIF orientation to 1, so `rgb_pixels`
+# turns a HEIC photo no further. Pillow reads AVIF itself and does the opposite (irot/imir become an EXIF
+# orientation that `rgb_pixels` applies): each format is turned once.
 pi_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heif",
@@ -83,23 +83,15 @@ def opened(data: bytes) -> Iterator[Image.Image]:
 
 
 def rgb_pixels(im: Image.Image) -> np.ndarray:
-    """An opened photo decoded, turned upright in place (as `upright` turns it) and as RGB pixels, with no copy of
-    the image on the way but the array's (each costs about 20 ms for a 12 MP photo)."""
+    """An opened photo decoded, turned as its EXIF orientation says (in place; as it is when its EXIF block does not
+    parse: the photo itself may be fine) and as RGB pixels, with no copy of the image on the way but the array's
+    (each costs about 20 ms for a 12 MP photo)."""
     im.load()  # decoded here, so that a decoder's SyntaxError (AVIF's) is not taken for a bad EXIF block
     try:
         ImageOps.exif_transpose(im, in_place=True)
     except (SyntaxError, struct.error):  # what Pillow's EXIF parser raises on a malformed block: kept as it is
         pass
     return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
-
-
-def upright(im: Image.Image) -> Image.Image:
-    """The image turned as its EXIF orientation says; as it is when its EXIF block does not parse (the
-    photo itself may be fine)."""
-    try:
-        return ImageOps.exif_transpose(im)
-    except (SyntaxError, struct.error):  # what Pillow's EXIF parser raises on a malformed block
-        return im
 
 
 READ_BRANDS = {b"heic", b"heix", b"mif1", b"avif", b"avis"}

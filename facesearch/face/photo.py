@@ -75,7 +75,7 @@ def _orientation(im: Image.Image) -> int:
     """The EXIF orientation (1..8; 1 when there is none or it does not parse)."""
     try:
         return int(im.getexif().get(ORIENTATION, 1))
-    except Exception:  # noqa: BLE001 - Pillow's EXIF parser raises what it meets; `upright` keeps such a photo as it is
+    except Exception:  # noqa: BLE001 - Pillow's EXIF parser raises what it meets; rgb_pixels keeps such a photo
         return 1
 
 
