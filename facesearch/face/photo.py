@@ -1,8 +1,8 @@
 """A photo read for face detection: reduced pixels first, the full resolution only once faces are found.
 
-A camera JPEG decodes at 1/2, 1/4 or 1/8 of its size in a fraction of the time of a full decode (Pillow's
-`draft`: libjpeg's DCT scaling), and detection needs no more pixels than its largest pass sees. A photo
-with no face is never decoded at full size; one with faces is decoded whole once, for their landmarks and
+A camera JPEG decodes at 1/2, 1/4 or 1/8 of its size in a fraction of the time of a full decode (libjpeg's DCT
+scaling, as Pillow's `draft` chooses it: `image.jpeg_reduction`), and detection needs no more pixels than its
+largest pass sees. A photo with no face is never decoded at full size; one with faces is decoded whole once, for their landmarks and
 crops. Other formats have no reduced decode: they are decoded whole once and shrunk.
 
 Sizes and coordinates are pixels of the upright photo (EXIF orientation applied) at full resolution,
@@ -11,7 +11,6 @@ Sizes and coordinates are pixels of the upright photo (EXIF orientation applied)
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -19,11 +18,10 @@ import numpy as np
 from PIL import Image
 
 from facesearch.errors import BadImage
-from facesearch.face.image import opened, rgb_pixels
+from facesearch.face.image import jpeg_reduction, opened, orientation, rgb_pixels
 
 TURNED = {5, 6, 7, 8}
 """EXIF orientations that turn the photo a quarter: its upright width is the stored height."""
-ORIENTATION = 0x0112
 
 
 class Photo:
@@ -35,7 +33,7 @@ class Photo:
         self.data = data
         with opened(data) as im:
             self.format = im.format
-            turned = _orientation(im) in TURNED
+            turned = orientation(im) in TURNED
             self.width, self.height = (im.height, im.width) if turned else (im.width, im.height)
             self.taken_at = capture_time(im)
         self._full: np.ndarray | None = None
@@ -62,21 +60,12 @@ class Photo:
     def _decode(self, scale: float | None) -> np.ndarray:
         """The upright RGB pixels; with `scale`, a JPEG's reduced decode of at least that scale."""
         with opened(self.data) as im:
-            if scale is not None:
-                im.draft("RGB", (math.ceil(im.width * scale), math.ceil(im.height * scale)))
+            reduce = 1 if scale is None else jpeg_reduction(im.width, im.height, scale)
             try:
-                return rgb_pixels(im)
+                return rgb_pixels(im, self.data, reduce)
             except MemoryError as e:  # how Pillow refuses a row too long to decode, or no memory left
                 raise BadImage(f"This photo is too large to read: {self.width} x {self.height} pixels. "
                                "Use a smaller copy of it.") from e
-
-
-def _orientation(im: Image.Image) -> int:
-    """The EXIF orientation (1..8; 1 when there is none or it does not parse)."""
-    try:
-        return int(im.getexif().get(ORIENTATION, 1))
-    except Exception:  # noqa: BLE001 - Pillow's EXIF parser raises what it meets; rgb_pixels keeps such a photo
-        return 1
 
 
 EXIF_IFD = 0x8769

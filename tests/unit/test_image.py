@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 
@@ -14,7 +15,7 @@ from PIL import Image, features
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face import Box, crop_face, load_image
 from facesearch.face.detect import YuNet
-from facesearch.face.image import EXTENSIONS, FORMATS, UNREADABLE, pixel_count
+from facesearch.face.image import EXTENSIONS, FORMATS, UNREADABLE, jpeg_pixels, jpeg_reduction, pixel_count, rgb_pixels
 from facesearch.people.prepare import pick_face
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -300,3 +301,72 @@ def test_a_damaged_heic_or_avif_is_refused_in_one_sentence(fmt: str) -> None:
         with pytest.raises(BadImage) as refused:
             load_image(data[:cut])
         assert refused.value.message == UNREADABLE
+
+
+def camera_like(size: tuple[int, int] = (212, 156), mode: str = "RGB") -> Image.Image:
+    """Noise over a gradient, of a size that is no multiple of JPEG's 16 px blocks (yet of 4, for the reductions)."""
+    rng = np.random.default_rng(7)
+    width, height = size
+    ramp = np.linspace(0, 200, width, dtype=np.float32)[None, :, None] + np.zeros((height, 1, 3), np.float32)
+    pixels = np.clip(ramp + rng.normal(0, 25, (height, width, 3)), 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels).convert(mode)
+
+
+def pillow_pixels(data: bytes, reduce: int = 1) -> np.ndarray:
+    """What Pillow alone decodes (its `draft` for a reduced decode), turned upright: the reference."""
+    with Image.open(io.BytesIO(data)) as im:
+        if reduce > 1:
+            im.draft("RGB", (math.ceil(im.width / reduce), math.ceil(im.height / reduce)))
+        return rgb_pixels(im)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("reduce", [1, 2, 4])
+def test_a_jpeg_decodes_to_pillows_pixels_in_every_orientation_and_reduction(orientation: int, reduce: int) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded_image(camera_like(), exif=exif.tobytes(), quality=90)
+    with Image.open(io.BytesIO(data)) as im:
+        ours = rgb_pixels(im, data, reduce)
+    assert np.array_equal(ours, pillow_pixels(data, reduce))
+
+
+@pytest.mark.parametrize("options", [{"subsampling": 0}, {"subsampling": 1}, {"progressive": True}, {"mode": "L"}],
+                         ids=["4:4:4", "4:2:2", "progressive", "grey"])
+def test_a_jpeg_of_every_kind_decodes_to_pillows_pixels(options: dict) -> None:
+    mode = options.pop("mode", "RGB")
+    data = encoded_image(camera_like(mode=mode), quality=85, **options)
+    assert np.array_equal(load_image(data), pillow_pixels(data))
+
+
+def test_a_jpeg_libjpeg_turbo_calls_corrupt_is_read_as_pillow_reads_it() -> None:
+    """Stray bytes before a marker ("Corrupt JPEG data: 2 extraneous bytes before marker 0xdb"): libjpeg-turbo
+    (strict) refuses the photo, Pillow reads past them; so does facesearch."""
+    data = encoded_image(camera_like(), quality=90)
+    tables = data.index(b"\xff\xdb")
+    damaged = data[:tables] + b"\x00\x00" + data[tables:]
+    assert jpeg_pixels(damaged, 212, 156) is None
+    assert np.array_equal(load_image(damaged), pillow_pixels(data))
+
+
+def test_a_cmyk_jpeg_is_left_to_pillow() -> None:
+    data = encoded_image(camera_like(mode="CMYK"), quality=90)
+    assert np.array_equal(load_image(data), pillow_pixels(data))
+
+
+@pytest.mark.parametrize(("width", "height", "scale", "reduce"),
+                         [(4000, 3000, 0.4, 2), (4000, 3000, 0.16, 4), (4000, 3000, 0.1, 8), (4000, 3000, 0.6, 1),
+                          (6000, 4000, 0.27, 2), (801, 600, 0.5, 1)])
+def test_the_reduction_is_the_one_pillows_draft_chooses(width: int, height: int, scale: float, reduce: int) -> None:
+    assert jpeg_reduction(width, height, scale) == reduce
+    im = Image.new("RGB", (width, height))
+    data = encoded_image(im)
+    with Image.open(io.BytesIO(data)) as opened_im:
+        opened_im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        assert opened_im.size == (-(-width // reduce), -(-height // reduce))
+
+
+def encoded_image(image: Image.Image, fmt: str = "JPEG", **kw: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kw)
+    return out.getvalue()
