@@ -28,10 +28,8 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import numpy as np
 import psutil
 
@@ -40,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.accuracy import smoke_data  # noqa: E402
 from bench.camera_set import MULTI, SINGLE, Made, load_set, make_set  # noqa: E402
 from bench.common import (  # noqa: E402
-    cpu_account, cpu_table, goal, print_cpu_table, print_machine, running_stack, stack_processes, timed, write_result,
+    cpu_account, cpu_table, goal, post_crops, print_cpu_table, print_machine, running_stack, stack_processes, timed,
+    write_result,
 )
 from bench.library import FLOOR_BELOW, Result, curve, mean_average_precision  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
@@ -157,11 +156,8 @@ class PeakMemory:
 
 def vectorizer_alone(settings, crops: list[bytes]) -> float:  # noqa: ANN001
     """Faces/s of POST /vectors with these crops, `vectorizer_workers` at a time (as Weaviate sends them)."""
-    bodies = [{"id": str(i), "image": base64.b64encode(c).decode()} for i, c in enumerate(crops)]
-    with httpx.Client(base_url=settings.vectorizer_url, timeout=120) as client:
-        with ThreadPoolExecutor(settings.vectorizer_workers) as pool:
-            _, seconds = timed(lambda: list(pool.map(lambda b: client.post("/vectors", json=b), bodies)))
-    return len(bodies) / seconds
+    _, seconds = post_crops(settings, crops)
+    return len(crops) / seconds
 
 
 def queries(settings, library: records.Library, key: str, made: Made,  # noqa: ANN001

@@ -22,17 +22,16 @@ import argparse
 import base64
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from weaviate.collections import Collection
 from weaviate.exceptions import WeaviateBaseError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    cpu_account, cpu_table, goal, print_cpu_table, print_machine, running_stack, stack_processes, timed, write_result,
+    cpu_account, cpu_table, goal, post_crops, print_cpu_table, print_machine, running_stack, stack_processes, timed,
+    write_result,
 )
 from facesearch.face import FaceModels  # noqa: E402
 from facesearch.people import prepare as prep  # noqa: E402
@@ -96,14 +95,8 @@ def crops_of(people: list[Person], detector: str) -> list[bytes]:
 
 def raw(settings: Settings, crops: list[bytes]) -> dict:
     """POST /vectors with every crop, `vectorizer_workers` requests at a time."""
-    bodies = [{"id": str(i), "image": base64.b64encode(c).decode()} for i, c in enumerate(crops)]
-    with httpx.Client(base_url=settings.vectorizer_url, timeout=120) as client:
-        def post(body: dict) -> bool:
-            return client.post("/vectors", json=body).is_success
-
-        with ThreadPoolExecutor(settings.vectorizer_workers) as pool:
-            done, seconds = timed(lambda: list(pool.map(post, bodies)))
-    return rated(len(bodies), seconds, sum(done))
+    done, seconds = post_crops(settings, crops)
+    return rated(len(crops), seconds, done)
 
 
 def measure(detector: str, embedder: str, people: list[Person], work: Path) -> dict:

@@ -19,6 +19,7 @@ import numpy as np
 from facesearch.face.box import Box
 from facesearch.face.image import resize_long_side
 from facesearch.face.photo import Photo
+from facesearch.face.yunet import YuNetNetwork
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 YUNET = WEIGHTS / "yunet_n_dynamic.onnx"
@@ -96,7 +97,7 @@ def iou(a: Box, b: Box) -> float:
 
 
 class YuNet:
-    """OpenCV's FaceDetectorYN on a YuNet ONNX file.
+    """The YuNet network (facesearch.face.yunet: onnxruntime, decoded as OpenCV's FaceDetectorYN decodes it).
 
     The image is resized (up or down) so its long side is `long_side` pixels. YuNet's landmarks are
     noisy, and the embedders are sensitive to them, so each face is looked at again (`landmarks`):
@@ -114,11 +115,9 @@ class YuNet:
                  landmark_px: int = 160, context: float = 0.4) -> None:
         import cv2
 
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # its DNN warns on every model load
         self._cv2 = cv2
-        self._net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), score, 0.3, 5000)
+        self._net = YuNetNetwork(model, score)
         self._averaged, self._landmark_px, self._context = landmarks == "averaged", landmark_px, context
-        self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, look: Look) -> list[Face]:
         """Faces in an (H, W, 3) uint8 RGB image, left to right; boxes and landmarks in its pixels (x, y)."""
@@ -177,15 +176,12 @@ class YuNet:
         cv2 = self._cv2
         bgr = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA),
                            cv2.COLOR_RGB2BGR)
-        with self._lock:
-            self._net.setInputSize(size)
-            _, rows = self._net.detect(bgr)
-        faces = [self._face(row, size[0] / width, size[1] / height, width, height) for row in ([] if rows is None else rows)]
+        faces = [self._face(row, size[0] / width, size[1] / height, width, height) for row in self._net.detect(bgr)]
         return [f for f in faces if f.box.area > 0]
 
     @staticmethod
     def _face(row: np.ndarray, sx: float, sy: float, width: int, height: int) -> Face:
-        """One row of FaceDetectorYN's output (x, y, w, h, 5 x (x, y), score) in the pixels of the original
+        """One row of the network's output (x, y, w, h, 5 x (x, y), score) in the pixels of the original
         `width` x `height` image, its box clipped to it."""
         x, y, w, h = row[0] / sx, row[1] / sy, row[2] / sx, row[3] / sy
         points = (row[4:14].reshape(5, 2) / (sx, sy)).astype(np.float32)

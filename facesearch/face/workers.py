@@ -45,9 +45,10 @@ def _init_worker(detector: str, min_face_px: int | None, owner: int) -> None:
     # instead of leaving them waiting for work forever.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_owner, args=(_process(owner),), daemon=True).start()
-    # The workers are the parallelism: OpenCV's own threads in each (its DNN runs YuNet) only add overhead on the
-    # cores the workers, the vectorizer and Weaviate share: with 1 thread a photo cost 5 to 8 % less CPU (2 cores),
-    # with the same results. (Safe here: a worker comes from the fork server, which never started OpenCV's thread pool.)
+    # The workers are the parallelism: OpenCV's own threads in each (it resizes and warps; onnxruntime runs YuNet on
+    # one thread) only add overhead on the cores the workers, the vectorizer and Weaviate share: with 1 thread a photo
+    # cost 5 to 8 % less CPU (2 cores), with the same results. (Safe here: a worker comes from the fork server, which
+    # never started OpenCV's thread pool.)
     import cv2
 
     cv2.setNumThreads(1)
