@@ -5,7 +5,8 @@
   naive: as Weaviate's original face demo script does it: for each photo, read it, base64 the whole photo
          and insert it as one object with one request (`collection.data.insert`), one at a time;
   raw:   POST /vectors straight to the vectorizer with the crops our importer sends, from as many
-         concurrent clients as there are vectorizer workers (the crops are made before the clock starts).
+         concurrent clients as there are vectorizer workers, a connection per request so that every worker
+         gets work (the crops are made before the clock starts).
 Photos that give no face count as done in every rate (each path spent its work on them).
 For each run, the CPU seconds of every process (this one, which imports, with its detection processes; Weaviate;
 each vectorizer worker; the API) and CPU ms per photo and per face given a vector, printed and under "cpu".
