@@ -2,8 +2,8 @@
 
 A camera JPEG decodes at 1/2, 1/4 or 1/8 of its size in a fraction of the time of a full decode (libjpeg's DCT
 scaling, as Pillow's `draft` chooses it: `image.jpeg_reduction`), and detection needs no more pixels than its
-largest pass sees. A photo with no face is never decoded at full size; one with faces is decoded whole once, for their landmarks and
-crops. Other formats have no reduced decode: they are decoded whole once and shrunk.
+largest pass sees. A photo with no face is never decoded at full size; one with faces is decoded whole once, for
+their landmarks and crops. Other formats have no reduced decode: they are decoded whole once and shrunk.
 
 Sizes and coordinates are pixels of the upright photo (EXIF orientation applied) at full resolution,
 (x, y) / (width, height) order; arrays are (height, width, 3) uint8 RGB.
