@@ -5,11 +5,12 @@ The set (bench/camera_set.py) is made from ../shared/lfw-dev and lfw-dev-multi i
 
 1. Detection, in this process on one core, for each variant on the first `--detect-photos` photos: faces of
    the truth found (a box overlapping its box by IoU >= 0.3) by face-width bucket, boxes matching no seat
-   (other faces in the pasted crops count here too), and ms per photo (reading included). Variants: the
+   (other faces in the pasted crops count here too), and ms per photo (reading included; JPEG and HEIC apart: HEIC
+   has no reduced decode). Variants: the
    photo decoded whole and seen at 640 px (as before); seen at 640 px and again where a face of
    `min_face_px` is at least 12, 16 (the default) or 20 px, from one reduced JPEG decode; one pass at the 16 px size.
 2. The library, on a private stack with the default settings: `index_folder` over the set (photos/s,
-   faces/s; JPEG and HEIC apart), the same faces' crops sent straight to the vectorizer (its rate alone),
+   faces/s), the same faces' crops sent straight to the vectorizer (its rate alone),
    peak RSS and CPU seconds (ms per photo and per face) of each process for both; then a find for every
    lfw-dev-multi person with their query photo (used in no library photo): recall and precision over
    thresholds, recall at precision >= 0.95, mean average precision.
@@ -97,11 +98,11 @@ def detection(made: Made, count: int) -> dict:
     names = sorted(made.photos)[:count]
     out = {}
     for name, detect in variants(yunet).items():
-        found, total, stray, seconds = defaultdict(int), defaultdict(int), 0, []
+        found, total, stray, seconds = defaultdict(int), defaultdict(int), 0, defaultdict(list)
         for photo in names:
             data = (made.folder / "library" / photo).read_bytes()
             boxes, took = timed(lambda: detect(data))
-            seconds.append(took)
+            seconds[Path(photo).suffix.lstrip(".").upper()].append(took)
             truth = [(Box(*s.box), s.box[2] - s.box[0]) for s in made.photos[photo]]
             for box, width in truth:
                 total[bucket(width)] += 1
@@ -109,10 +110,13 @@ def detection(made: Made, count: int) -> dict:
             stray += sum(1 for b in boxes if all(iou(t, b) < MATCH for t, _ in truth))
         rows = {k: {"found": found[k], "faces": total[k], "share": round(found[k] / total[k], 4)} for k in total}
         at_40 = sum(found.values()) / max(1, sum(total.values()))
+        by_format = {kind: round(1000 * float(np.mean(took)), 1) for kind, took in sorted(seconds.items())}
         out[name] = {"by_width": rows, "found_40_up": round(at_40, 4), "unmatched_boxes": stray,
-                     "ms_per_photo": round(1000 * float(np.mean(seconds)), 1)}
+                     "ms_per_photo": round(1000 * float(np.mean([t for took in seconds.values() for t in took])), 1),
+                     "ms_per_photo_by_format": by_format}
         print(f"  {name}: {at_40:.1%} of faces >= 40 px found, {stray} boxes matching no seat, "
-              f"{out[name]['ms_per_photo']} ms/photo", flush=True)
+              f"{out[name]['ms_per_photo']} ms/photo (" + ", ".join(f"{k} {v}" for k, v in by_format.items()) + ")",
+              flush=True)
         print("    " + ", ".join(f"{k} px {v['found']}/{v['faces']}" for k, v in sorted(rows.items(), key=_order)), flush=True)
     return out
 
