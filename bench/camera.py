@@ -10,7 +10,8 @@ The set (bench/camera_set.py) is made from ../shared/lfw-dev and lfw-dev-multi i
    photo decoded whole and seen at 640 px (as before); seen at 640 px and again where a face of
    `min_face_px` is at least 12, 16 (the default) or 20 px, from one reduced JPEG decode; one pass at the 16 px size.
 2. The library, on a private stack with the default settings: `index_folder` over the set (photos/s,
-   faces/s), the same faces' crops sent straight to the vectorizer (its rate alone),
+   faces/s; and, once the finds below are done, its JPEG photos and its HEIC photos indexed again apart, each
+   as a folder of its own: the rate goals are for JPEG photos), the same faces' crops sent straight to the vectorizer (its rate alone),
    peak RSS and CPU seconds (ms per photo and per face) of each process for both; then a find for every
    lfw-dev-multi person with their query photo (used in no library photo): recall and precision over
    thresholds, recall at precision >= 0.95, mean average precision.
@@ -24,6 +25,8 @@ from __future__ import annotations
 import argparse
 import base64
 import math
+import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -245,6 +248,7 @@ def library_stage(made: Made, work: Path) -> dict:
             floor = max(0.5, round(decision_for(settings).library_threshold - FLOOR_BELOW, 4))
             results, to_find = queries(settings, library, key, made, floor)
             default_threshold = decision_for(settings).library_threshold
+            index["by_format"] = rates_by_format(library, settings, made, alone)
         finally:
             client.close()
     rows = curve(results, floor)
@@ -260,6 +264,41 @@ def library_stage(made: Made, work: Path) -> dict:
     print("    recall by face width (px, as pasted) at that precision: "
           + ", ".join(f"{k} {v['recall']:.2f} ({v['faces']})" for k, v in by_width.items()), flush=True)
     return {"index": index, "peak_rss_mib": peaks, "find": found}
+
+
+def rates_by_format(library: records.Library, settings, made: Made, alone: float) -> dict[str, dict]:  # noqa: ANN001
+    """The set's JPEG photos, then its HEIC photos, indexed again each as a folder of its own (hard links under the
+    library root, removed after), once the finds are done: photos/s and faces/s per format, and the JPEG's share of
+    the vectorizer's rate alone (`alone`, faces/s). HEIC has no reduced decode, so the two rates differ."""
+    out = {}
+    for kind, suffix in (("JPEG", ".jpg"), ("HEIC", ".heic")):
+        names = [name for name in sorted(made.photos) if name.endswith(suffix)]
+        if not names:
+            continue
+        folder = made.folder / f"only-{kind.lower()}"
+        try:
+            folder.mkdir()
+            for name in names:
+                linked(made.folder / "library" / name, folder / name)
+            report, seconds = timed(lambda: index_folder(library, folder, workers=settings.import_workers,
+                                                          detector=settings.detector))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        out[kind] = {"photos": len(names), "faces": report.faces, "seconds": round(seconds, 1),
+                     "photos_per_s": round(len(names) / seconds, 2), "faces_per_s": round(report.faces / seconds, 1),
+                     "share_of_vectorizer": round(report.faces / seconds / alone, 3)}
+        print(f"  {kind} photos alone: {len(names)} photos, {out[kind]['photos_per_s']} photos/s, "
+              f"{out[kind]['faces_per_s']} faces/s ({out[kind]['share_of_vectorizer']:.0%} of the vectorizer alone)",
+              flush=True)
+    return out
+
+
+def linked(source: Path, target: Path) -> None:
+    """`target` names `source`'s file (a hard link; a copy where the file system has none)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def parse_args() -> argparse.Namespace:
@@ -307,10 +346,11 @@ def report(result: dict) -> None:
         recall = found["recall"] if found else 0.0
         print(goal(f"find recall >= {GOALS['recall']} at precision >= {PRECISION} (measured {recall:.3f})",
                    recall >= GOALS["recall"]))
-        print(goal(f">= {GOALS['photos_per_s']} photos/s (measured {index['photos_per_s']})",
-                   index["photos_per_s"] >= GOALS["photos_per_s"]))
-        print(goal(f">= {GOALS['vs_vectorizer']:.0%} of the vectorizer's own rate (measured {index['share_of_vectorizer']:.0%})",
-                   index["share_of_vectorizer"] >= GOALS["vs_vectorizer"]))
+        jpeg = index.get("by_format", {}).get("JPEG", index)  # the goals are for JPEG photos
+        print(goal(f">= {GOALS['photos_per_s']} JPEG photos/s (measured {jpeg['photos_per_s']})",
+                   jpeg["photos_per_s"] >= GOALS["photos_per_s"]))
+        print(goal(f">= {GOALS['vs_vectorizer']:.0%} of the vectorizer's own rate, JPEG photos (measured "
+                   f"{jpeg['share_of_vectorizer']:.0%})", jpeg["share_of_vectorizer"] >= GOALS["vs_vectorizer"]))
         worst = max(result["peak_rss_mib"].values())
         print(goal(f"peak RSS <= {GOALS['rss_mib']} MiB per process (measured at most {worst})", worst <= GOALS["rss_mib"]))
 
