@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import pi_heif
 import simplejpeg
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face.box import Box
@@ -89,21 +88,17 @@ def opened(data: bytes) -> Iterator[Image.Image]:
 def rgb_pixels(im: Image.Image, data: bytes | None = None, reduce: int = 1) -> np.ndarray:
     """An opened photo decoded, turned as its EXIF orientation says (as it is when its EXIF block does not parse:
     the photo itself may be fine) and as RGB pixels. With the photo's bytes (`data`), a JPEG is decoded by
-    libjpeg-turbo straight into the array (`jpeg_pixels`); else by Pillow, with no copy on the way but the
-    array's (each costs about 20 ms for a 12 MP photo). `reduce` (1, 2, 4 or 8): a JPEG decoded at 1/reduce of
-    its size by libjpeg's DCT scaling (Pillow's `draft`), other formats whole."""
+    libjpeg-turbo straight into the array (`jpeg_pixels`); else by Pillow. `reduce` (1, 2, 4 or 8): a JPEG decoded
+    at 1/reduce of its size by libjpeg's DCT scaling (Pillow's `draft`), other formats whole."""
+    pixels = None
     if data is not None and im.format in ("JPEG", "MPO") and im.mode in ("RGB", "L"):
         pixels = jpeg_pixels(data, im.width, im.height, reduce)
-        if pixels is not None:
-            return upright(pixels, orientation(im))
-    if reduce > 1:
-        im.draft("RGB", (math.ceil(im.width / reduce), math.ceil(im.height / reduce)))
-    im.load()  # decoded here, so that a decoder's SyntaxError (AVIF's) is not taken for a bad EXIF block
-    try:
-        ImageOps.exif_transpose(im, in_place=True)
-    except (SyntaxError, struct.error):  # what Pillow's EXIF parser raises on a malformed block: kept as it is
-        pass
-    return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
+    if pixels is None:
+        if reduce > 1:
+            im.draft("RGB", (math.ceil(im.width / reduce), math.ceil(im.height / reduce)))
+        im.load()  # decoded here, so that a decoder's SyntaxError (AVIF's) is not taken for a bad EXIF block
+        pixels = np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
+    return upright(pixels, orientation(im))  # read once decoded: a PNG may keep its EXIF block after its pixels
 
 
 def jpeg_pixels(data: bytes, width: int, height: int, reduce: int = 1) -> np.ndarray | None:
@@ -125,6 +120,10 @@ def jpeg_reduction(width: int, height: int, scale: float) -> int:
     return next(r for r in (8, 4, 2, 1) if ratio >= r)
 
 
+ORIENTATION = 0x0112
+"""The EXIF tag of the orientation."""
+
+
 def orientation(im: Image.Image) -> int:
     """The EXIF orientation (1..8; 1 when there is none or the block does not parse)."""
     try:
@@ -132,9 +131,6 @@ def orientation(im: Image.Image) -> int:
     except Exception:  # noqa: BLE001 - Pillow's EXIF parser raises what it meets; rgb_pixels keeps such a photo
         return 1
     return value if 1 <= value <= 8 else 1
-
-
-ORIENTATION = 0x0112
 
 
 def upright(pixels: np.ndarray, orientation: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pillow_heif
 import pytest
-from PIL import Image, features
+from PIL import Image, ImageOps, features
 
 from facesearch.errors import BadImage, UnsupportedImage
 from facesearch.face import Box, crop_face, load_image
@@ -313,11 +313,11 @@ def camera_like(size: tuple[int, int] = (212, 156), mode: str = "RGB") -> Image.
 
 
 def pillow_pixels(data: bytes, reduce: int = 1) -> np.ndarray:
-    """What Pillow alone decodes (its `draft` for a reduced decode), turned upright: the reference."""
+    """What Pillow alone decodes (its `draft` for a reduced decode), turned upright by Pillow: the reference."""
     with Image.open(io.BytesIO(data)) as im:
         if reduce > 1:
             im.draft("RGB", (math.ceil(im.width / reduce), math.ceil(im.height / reduce)))
-        return rgb_pixels(im)
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -329,6 +329,14 @@ def test_a_jpeg_decodes_to_pillows_pixels_in_every_orientation_and_reduction(ori
     with Image.open(io.BytesIO(data)) as im:
         ours = rgb_pixels(im, data, reduce)
     assert np.array_equal(ours, pillow_pixels(data, reduce))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_photo_pillow_decodes_is_turned_as_pillow_turns_it(orientation: int) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded_image(camera_like(), "PNG", exif=exif.tobytes())
+    assert np.array_equal(load_image(data), pillow_pixels(data))
 
 
 @pytest.mark.parametrize("options", [{"subsampling": 0}, {"subsampling": 1}, {"progressive": True}, {"mode": "L"}],
