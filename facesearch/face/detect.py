@@ -147,9 +147,11 @@ class YuNet:
     def refined(self, photo: Photo, face: Face, first: int) -> Face:
         """A face of the passes with its landmarks looked at again in the full-resolution pixels (see the class; in
         "coarse" mode only when it was seen narrower than `landmark_px` in the first pass, at `first` px)."""
-        if self._averaged or face.box.width * first / photo.long_side < self._landmark_px:
-            return self._refine(photo.full(), face)
-        return face
+        return self._refine(photo.full(), face) if self._looks_again(face.box.width * first / photo.long_side) else face
+
+    def _looks_again(self, width_seen: float) -> bool:
+        """Whether a face seen `width_seen` px wide in a pass has its landmarks looked at again (see the class)."""
+        return self._averaged or width_seen < self._landmark_px
 
     def coarse(self, image: np.ndarray, long_side: int, factor: float = 1.0,
                size: tuple[int, int] | None = None) -> list[Face]:
@@ -167,7 +169,7 @@ class YuNet:
         faces = self._run(image, scale)
         if not refine:
             return faces
-        return [self._refine(image, f) if self._averaged or f.box.width * scale < self._landmark_px else f for f in faces]
+        return [self._refine(image, f) if self._looks_again(f.box.width * scale) else f for f in faces]
 
     def _run(self, image: np.ndarray, scale: float) -> list[Face]:
         """Faces in `image` resized by `scale`, in the image's own pixels."""
