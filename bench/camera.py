@@ -3,19 +3,19 @@
 The set (bench/camera_set.py) is made from ../shared/lfw-dev and lfw-dev-multi in a temporary folder: about
 200 photos of 4000 x 3000 px holding 1 to 12 people each, faces 40 to 400 px wide as pasted, some saved as HEIC.
 
-1. Detection, in this process on one core, for each variant on the first `--detect-photos` photos: faces of
-   the truth found (a box overlapping its box by IoU >= 0.3) by face-width bucket, boxes matching no seat
-   (other faces in the pasted crops count here too), and ms per photo (reading included; JPEG and HEIC apart: HEIC
-   has no reduced decode). Variants: the
-   photo decoded whole and seen at 640 px (as before); seen at 640 px and again where a face of
-   `min_face_px` is at least 12, 16 (the default) or 20 px, from one reduced JPEG decode; one pass at the 16 px size.
-2. The library, on a private stack with the default settings: `index_folder` over the set (photos/s,
-   faces/s; and, once the finds below are done, its JPEG photos and its HEIC photos indexed again apart, each
-   as a folder of its own: the rate goals are for JPEG photos), the same faces' crops sent straight to the vectorizer (its rate alone),
+1. Detection, in this process on one core, for each variant on the first `--detect-photos` photos: faces of the
+   truth found (a box overlapping its box by IoU >= 0.3) by face-width bucket, boxes matching no seat (other faces
+   in the pasted crops count here too), and ms per photo (reading included; JPEG and HEIC apart: HEIC has no reduced
+   decode). Variants: the photo decoded whole and seen at 640 px (as before); seen at 640 px and again where a face
+   of `min_face_px` is at least 12, 16 (the default) or 20 px, from one reduced JPEG decode; one pass at the 16 px
+   size.
+2. The library, on a private stack with the default settings: `index_folder` over the set (photos/s, faces/s; and,
+   once the finds below are done, its JPEG photos and its HEIC photos indexed again apart, each as a folder of its
+   own: the rate goals are for JPEG photos), the same faces' crops sent straight to the vectorizer (its rate alone),
    peak RSS and CPU seconds (ms per photo and per face) of each process for both; then a find for every
-   lfw-dev-multi person with their query photo (used in no library photo): recall and precision over
-   thresholds, recall at precision >= 0.95, mean average precision.
-   A returned face is right only when its photo holds that person and its box is their face (IoU >= 0.3).
+   lfw-dev-multi person with their query photo (used in no library photo): recall and precision over thresholds,
+   recall at precision >= 0.95, mean average precision. A returned face is right only when its photo holds that
+   person and its box is their face (IoU >= 0.3).
 
 Usage: .venv/bin/python bench/camera.py [--photos 200] [--detect-photos 60] [--set DIR] [--smoke]
 """

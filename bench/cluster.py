@@ -564,8 +564,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, nargs="+", default=DATA, help="folders laid out <identity>/<photos>")
     parser.add_argument("--k", default="5,10,20", help="neighbours per face, comma-separated")
     parser.add_argument("--distances", default=None,
-                        help="max cosine distances of a neighbour, comma-separated (default: DISTANCE_SPREAD times the card's "
-                             "group_distance, each model having its own scale)")
+                        help="max cosine distances of a neighbour, comma-separated (default: DISTANCE_SPREAD times "
+                             "the card's group_distance, each model having its own scale)")
     parser.add_argument("--min-sizes", default="2,3", help="smallest groups counted, comma-separated")
     parser.add_argument("--methods", default="whispers,immich,hdbscan,leiden")
     parser.add_argument("--lookalikes", type=int, default=50, help="closest pairs of identities to follow")

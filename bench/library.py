@@ -51,7 +51,6 @@ from weaviate.classes.query import Filter  # noqa: E402
 from facesearch.errors import FaceSearchError  # noqa: E402
 from facesearch.face import Box, FaceModels, load_image  # noqa: E402
 from facesearch.face.embed import decision_for  # noqa: E402
-from facesearch.face.image import rgb_pixels  # noqa: E402
 from facesearch.face.models import face_size_floor  # noqa: E402
 from facesearch.library.find import Query, find_by_photo  # noqa: E402
 from facesearch.library.index import folder_key, index_folder  # noqa: E402
@@ -107,10 +106,9 @@ def put(file: Path, folder: Path, scale: float | None) -> str:
 def shrink(file: Path, folder: Path, scale: float) -> str:
     """Write the photo (turned upright) scaled by `scale` (Lanczos) as a JPEG of quality 95 into `folder`; its name."""
     name = file.name if file.suffix.lower() in (".jpg", ".jpeg") else f"{file.name}.jpg"
-    with Image.open(file) as im:
-        image = Image.fromarray(rgb_pixels(im))
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image.resize(size, Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=95)
+    image = Image.fromarray(load_image(file.read_bytes()))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    image.resize(size, Image.Resampling.LANCZOS).save(folder / name, "JPEG", quality=95)
     return name
 
 
@@ -394,8 +392,8 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def speed_part(settings, library: records.Library, acc: dict, key: str, real: np.ndarray, args: argparse.Namespace,  # noqa: ANN001
-               work: Path) -> tuple[float, list[dict]]:
+def speed_part(settings, library: records.Library, acc: dict, key: str, real: np.ndarray,  # noqa: ANN001
+               args: argparse.Namespace, work: Path) -> tuple[float, list[dict]]:
     """The threshold find is timed at (the chosen one) and find's speed at each library size."""
     threshold = acc["chosen"]["threshold"] if acc["chosen"] else decision_for(settings).library_threshold
     every = sorted((work / "library").rglob("*.*"))
